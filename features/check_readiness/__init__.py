@@ -1,0 +1,1 @@
+"""GET /health/ready: the database answers."""

@@ -1,0 +1,16 @@
+"""GET /health/ready: the HTTP side of the readiness probe."""
+
+from fastapi import APIRouter
+
+from features.check_readiness import handler
+from features.check_readiness.schemas import ReadinessResponse
+from shared.db import SessionDep
+from shared.errors import problem_responses
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/health/ready", responses=problem_responses(503))
+def check_readiness(session: SessionDep) -> ReadinessResponse:
+    """Answers 200 when the database answers, 503 otherwise; for a readiness probe."""
+    return handler.handle(session=session)

@@ -1,0 +1,21 @@
+"""Readiness: one round trip to the database."""
+
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from features.check_readiness.schemas import ReadinessResponse
+from shared.errors import ServiceUnavailableError
+
+
+class DatabaseUnavailableError(ServiceUnavailableError):
+    code = "database_unavailable"
+    default_detail = "The database does not answer."
+
+
+def handle(*, session: Session) -> ReadinessResponse:
+    try:
+        session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        raise DatabaseUnavailableError() from None
+    return ReadinessResponse()

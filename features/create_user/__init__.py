@@ -1,0 +1,1 @@
+"""POST /api/users: sign up, or an admin creates a user."""

@@ -1,0 +1,29 @@
+"""POST /api/users: the HTTP side of creating a user."""
+
+from fastapi import APIRouter, Response
+
+from features.create_user import handler
+from features.create_user.schemas import CreateUserRequest, CreateUserResponse
+from shared.auth import OptionalUser, SettingsDep
+from shared.db import WriteSessionDep
+from shared.errors import problem_responses
+
+router = APIRouter(tags=["users"])
+
+
+@router.post(
+    "/api/users",
+    status_code=201,
+    responses=problem_responses(400, 401, 403, 409, 413, 422),
+)
+def create_user(
+    body: CreateUserRequest,
+    response: Response,
+    session: WriteSessionDep,
+    caller: OptionalUser,
+    settings: SettingsDep,
+) -> CreateUserResponse:
+    """Create an account: anyone while registration is open; admins may set role, is_active."""
+    created = handler.handle(body, session=session, caller=caller, settings=settings)
+    response.headers["Location"] = f"/api/users/{created.id}"
+    return created

@@ -1,0 +1,1 @@
+"""The kernel every slice builds on: settings, database, model, security, errors."""

@@ -1,0 +1,122 @@
+"""Who is calling: settings, token settings and the current-user / admin dependencies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from shared.config import Settings
+from shared.db import SessionDep
+from shared.errors import ForbiddenError, InvalidTokenError, UnauthorizedError
+from shared.models import AuthSession, Role, User, utcnow
+from shared.security import TokenRejectedError, TokenSettings, decode_access_token
+
+LOGIN_PATH = "/api/auth/login"
+
+# auto_error=False: a missing token is our own 401 problem, not the framework's.
+bearer_scheme = OAuth2PasswordBearer(tokenUrl=LOGIN_PATH, auto_error=False)
+
+
+def get_app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_token_settings(request: Request) -> TokenSettings:
+    token_settings: TokenSettings = request.app.state.token_settings
+    return token_settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+TokenSettingsDep = Annotated[TokenSettings, Depends(get_token_settings)]
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The authenticated caller: their user row as of this request, and their login session."""
+
+    user: User
+    session_id: str
+
+    @property
+    def user_id(self) -> int:
+        return self.user.id
+
+    @property
+    def is_admin(self) -> bool:
+        return self.user.role == Role.ADMIN
+
+
+def authenticate(token: str, *, session: Session, token_settings: TokenSettings) -> Principal:
+    """Check the token, then that its session is live and its user active, on every request.
+
+    The database check is what makes logout and revocation immediate rather than at expiry.
+    """
+    try:
+        claims = decode_access_token(token, settings=token_settings)
+    except TokenRejectedError:
+        raise InvalidTokenError() from None
+    row = session.execute(
+        select(AuthSession.revoked_at, AuthSession.expires_at, User)
+        .join(User, User.id == AuthSession.user_id)
+        .where(AuthSession.id == claims.session_id, AuthSession.user_id == claims.user_id)
+    ).one_or_none()
+    if row is None:
+        raise InvalidTokenError()
+    revoked_at, expires_at, user = row
+    if revoked_at is not None or expires_at <= utcnow() or not user.is_active:
+        raise InvalidTokenError()
+    return Principal(user=user, session_id=claims.session_id)
+
+
+def revoke_user_sessions(session: Session, *, user_id: int) -> int:
+    """End every live session of a user, so each token issued so far is refused from now on.
+
+    Called on password change, deactivation, role change and deletion. Does not commit.
+    """
+    result = session.execute(
+        update(AuthSession)
+        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def get_current_user(
+    session: SessionDep,
+    token_settings: TokenSettingsDep,
+    token: Annotated[str | None, Depends(bearer_scheme)],
+) -> Principal:
+    if not token:
+        raise UnauthorizedError()
+    return authenticate(token, session=session, token_settings=token_settings)
+
+
+def get_optional_user(
+    request: Request,
+    session: SessionDep,
+    token_settings: TokenSettingsDep,
+    token: Annotated[str | None, Depends(bearer_scheme)],
+) -> Principal | None:
+    """The caller when they sent a token (which must then be valid), else None."""
+    if not token and "authorization" not in request.headers:
+        return None
+    if not token:
+        raise InvalidTokenError()
+    return authenticate(token, session=session, token_settings=token_settings)
+
+
+def get_admin_user(principal: Annotated[Principal, Depends(get_current_user)]) -> Principal:
+    if not principal.is_admin:
+        raise ForbiddenError("Only administrators may do this.")
+    return principal
+
+
+CurrentUser = Annotated[Principal, Depends(get_current_user)]
+OptionalUser = Annotated[Principal | None, Depends(get_optional_user)]
+AdminUser = Annotated[Principal, Depends(get_admin_user)]

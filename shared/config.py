@@ -1,0 +1,125 @@
+"""Settings from the environment (and .env), validated once at start-up."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+MIN_SECRET_BYTES = 32
+SECRET_FILE_NAME = "jwt_secret"  # noqa: S105 - a file name, not a secret
+
+PositiveDuration = Annotated[timedelta, Field(gt=timedelta(0))]
+
+
+class Settings(BaseSettings):
+    """Every operator-facing setting; names match the README's settings table."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    app_env: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite:///./data/app.db"
+    data_dir: Path = Path("./data")
+    jwt_secret: SecretStr | None = None
+    jwt_issuer: str = "authservice"
+    jwt_audience: str = "authservice"
+    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    access_token_ttl: PositiveDuration = Field(
+        default=timedelta(seconds=900), validation_alias="ACCESS_TOKEN_TTL_SECONDS"
+    )
+    refresh_token_ttl: PositiveDuration = Field(
+        default=timedelta(days=7), validation_alias="REFRESH_TOKEN_TTL_SECONDS"
+    )
+    refresh_reuse_grace: Annotated[timedelta, Field(ge=timedelta(0))] = Field(
+        default=timedelta(seconds=10), validation_alias="REFRESH_REUSE_GRACE_SECONDS"
+    )
+    bcrypt_rounds: int = Field(default=12, ge=4, le=31)
+    password_min_length: int = Field(default=8, ge=1, le=128)
+    registration_open: bool = True
+    rate_limit_enabled: bool = True
+    max_body_bytes: int = Field(default=65_536, ge=1)
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=20, ge=0)
+    db_pool_timeout: float = Field(default=30.0, gt=0)
+    db_pool_recycle: int = Field(default=1800, ge=-1)
+    sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_parses(cls, value: str) -> str:
+        try:
+            make_url(value)
+        except ArgumentError as exc:
+            raise ValueError(f"DATABASE_URL is not a SQLAlchemy URL: {exc}") from None
+        return value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _production_is_safe(self) -> Settings:
+        if self.app_env != "production":
+            return self
+        secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
+        if len(secret.encode()) < MIN_SECRET_BYTES:
+            raise ValueError(
+                "JWT_SECRET must be set to at least 32 bytes in production; "
+                'generate one with: python -c "import secrets; print(secrets.token_urlsafe(48))"'
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return make_url(self.database_url).get_backend_name() == "sqlite"
+
+    def signing_secret(self) -> str:
+        """The configured secret, or in development one generated once into DATA_DIR."""
+        if self.jwt_secret is not None:
+            secret = self.jwt_secret.get_secret_value()
+            if len(secret.encode()) < MIN_SECRET_BYTES:
+                raise ValueError("JWT_SECRET must be at least 32 bytes")
+            return secret
+        return _generated_secret(self.data_dir)
+
+
+def _generated_secret(data_dir: Path) -> str:
+    path = data_dir / SECRET_FILE_NAME
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        pass
+    data_dir.mkdir(parents=True, exist_ok=True)
+    # Written aside, then linked into place: when several workers start together exactly one
+    # secret wins, and nobody ever reads a half-written file.
+    candidate = data_dir / f".{SECRET_FILE_NAME}.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(secrets.token_urlsafe(48))
+    try:
+        os.link(candidate, path)
+    except FileExistsError:
+        pass
+    finally:
+        candidate.unlink()
+    return path.read_text(encoding="utf-8").strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings; tests pass their own Settings to create_app instead."""
+    return Settings()

@@ -1,0 +1,114 @@
+"""Pure ASGI middleware for every request: request ids, security headers, body limit, 500s."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import uuid
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.errors import PROBLEM_MEDIA_TYPE, BodyTooLargeError, problem_body
+
+logger = logging.getLogger("authservice.errors")
+REQUEST_ID_HEADER = "x-request-id"
+_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+class RequestContextMiddleware:
+    """Gives each request an id and safe headers, caps its body, and turns crashes into 500s.
+
+    Pure ASGI rather than BaseHTTPMiddleware: no extra task or stream copy per request.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        request_id = headers.get(REQUEST_ID_HEADER, "")
+        if not _VALID_REQUEST_ID.fullmatch(request_id):
+            request_id = uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        response_started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+                response_headers = MutableHeaders(scope=message)
+                response_headers[REQUEST_ID_HEADER] = request_id
+                response_headers["x-content-type-options"] = "nosniff"
+            await send(message)
+
+        declared_length = headers.get("content-length", "")
+        if declared_length.isdigit() and int(declared_length) > self.max_body_bytes:
+            await _send_problem(
+                send_with_headers,
+                scope,
+                status=413,
+                code="payload_too_large",
+                detail=f"The request body exceeds {self.max_body_bytes} bytes.",
+                request_id=request_id,
+            )
+            return
+
+        try:
+            await self.app(scope, self._capped(receive), send_with_headers)
+        except Exception:
+            logger.exception("unhandled error", extra={"request_id": request_id})
+            if response_started:
+                raise
+            await _send_problem(
+                send_with_headers,
+                scope,
+                status=500,
+                code="internal_error",
+                detail=f"An unexpected error occurred; quote request id {request_id}.",
+                request_id=request_id,
+            )
+
+    def _capped(self, receive: Receive) -> Receive:
+        received = 0
+
+        async def capped_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    # Chunked bodies declare no length: count as they arrive.
+                    raise BodyTooLargeError()
+            return message
+
+        return capped_receive
+
+
+async def _send_problem(
+    send: Send, scope: Scope, *, status: int, code: str, detail: str, request_id: str
+) -> None:
+    body = problem_body(
+        status=status,
+        code=code,
+        detail=detail,
+        instance=scope.get("path", ""),
+        request_id=request_id,
+    )
+    payload = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                (b"content-length", str(len(payload)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})

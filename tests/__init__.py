@@ -1,0 +1,1 @@
+"""Fixtures, factories, cross-slice journeys and architecture tests."""

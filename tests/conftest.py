@@ -1,0 +1,3 @@
+"""Makes the shared fixtures available to the cross-slice tests."""
+
+from tests.fixtures import *  # noqa: F403

@@ -1,0 +1,251 @@
+"""Shared pytest fixtures: settings, a migrated database, a rolled-back transaction per test,
+an app and client over it, tokens for factory users, and a real server in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session
+
+from main import create_app
+from shared.config import Settings
+from shared.db import alembic_config, create_db_engine, get_session, get_write_session
+from shared.models import AuthSession, User, utcnow
+from shared.security import create_access_token, new_refresh_key, new_session_id
+from tests import factories
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
+
+
+def database_url_for(directory: Path) -> str:
+    """The test database: SQLite in a temporary folder unless TEST_DATABASE_URL names another."""
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{directory / 'test.db'}"
+
+
+def make_settings(directory: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "app_env": "test",
+        "database_url": database_url_for(directory),
+        "data_dir": directory,
+        "jwt_secret": TEST_SECRET,
+        "bcrypt_rounds": factories.TEST_BCRYPT_ROUNDS,
+        "rate_limit_enabled": False,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def database_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("db")
+
+
+@pytest.fixture(scope="session")
+def engine(database_dir: Path) -> Iterator[Engine]:
+    from alembic import command
+
+    settings = make_settings(database_dir)
+    engine = create_db_engine(settings)
+    with engine.begin() as connection:
+        config = alembic_config(settings.database_url)
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def settings(database_dir: Path) -> Settings:
+    return make_settings(database_dir)
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    """One connection in one transaction, rolled back after the test whatever it committed."""
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        yield connection
+        transaction.rollback()
+
+
+@pytest.fixture
+def db_session(connection: Connection) -> Iterator[Session]:
+    with Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    ) as session:
+        factories.UserFactory._meta.sqlalchemy_session = session
+        factories.AdminFactory._meta.sqlalchemy_session = session
+        yield session
+
+
+def app_for(settings: Settings, connection: Connection) -> FastAPI:
+    app = create_app(settings)
+
+    def session_in_test_transaction() -> Iterator[Session]:
+        with Session(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        ) as session:
+            yield session
+
+    app.dependency_overrides[get_session] = session_in_test_transaction
+    app.dependency_overrides[get_write_session] = session_in_test_transaction
+    return app
+
+
+@pytest.fixture
+def app(settings: Settings, connection: Connection, db_session: Session) -> FastAPI:
+    return app_for(settings, connection)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@dataclass
+class Tokens:
+    session_id: str
+    access_token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access_token}"}
+
+
+@pytest.fixture
+def login_as(app: FastAPI, db_session: Session) -> Callable[[User], Tokens]:
+    """A live session and access token for a user, made directly (no login slice involved)."""
+
+    def login(user: User) -> Tokens:
+        now = utcnow()
+        auth_session = AuthSession(
+            id=new_session_id(),
+            user_id=user.id,
+            refresh_key=new_refresh_key(),
+            generation=0,
+            created_at=now,
+            expires_at=now + timedelta(days=1),
+        )
+        db_session.add(auth_session)
+        db_session.commit()
+        token = create_access_token(
+            user_id=user.id,
+            session_id=auth_session.id,
+            now=now,
+            settings=app.state.token_settings,
+        )
+        return Tokens(session_id=auth_session.id, access_token=token)
+
+    return login
+
+
+@pytest.fixture
+def user(db_session: Session) -> User:
+    return factories.UserFactory()  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def admin(db_session: Session) -> User:
+    return factories.AdminFactory()  # type: ignore[no-any-return]
+
+
+# --- a real server ---------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    url: str
+    process: subprocess.Popen[bytes]
+    env: dict[str, str]
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=30, **kwargs)
+
+
+def server_env(directory: Path, **overrides: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "APP_ENV": "test",
+        "DATABASE_URL": f"sqlite:///{directory / 'live.db'}",
+        "DATA_DIR": str(directory),
+        "JWT_SECRET": TEST_SECRET,
+        "BCRYPT_ROUNDS": str(factories.TEST_BCRYPT_ROUNDS),
+        "RATE_LIMIT_ENABLED": "false",
+    }
+    env.update(overrides)
+    return env
+
+
+def start_server(env: dict[str, str], *, workers: int = 1) -> LiveServer:
+    from alembic import command
+
+    command.upgrade(alembic_config(env["DATABASE_URL"]), "head")
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return LiveServer(url=url, process=process, env=env)
+        except httpx.TransportError:
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError("server did not answer within 30 s")
+
+
+def stop_server(server: LiveServer) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait()
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    server = start_server(server_env(tmp_path))
+    yield server
+    stop_server(server)
