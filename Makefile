@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help run test lint typecheck contracts pytest migrate revision create-admin clean
+.PHONY: help run test lint typecheck contracts pytest migrate revision create-admin bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -52,6 +52,10 @@ pytest: install ## the test suite with coverage (fails under 90%)
 	$(BIN)/pytest -n auto --cov --cov-report=term --cov-fail-under=90
 
 test: lint typecheck contracts pytest ## set up, then lint, type-check, check boundaries and run every test
+
+bench: install ## load benchmark with wrk against a bare-FastAPI ceiling; writes tests/benchmark/results.md
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(BIN)/python -m tests.benchmark.run
 
 clean: ## remove the environment and caches (keeps ./data)
 	rm -rf $(VENV) .tools .mypy_cache .ruff_cache .coverage

@@ -1,0 +1,3 @@
+-- The bare app's one route.
+wrk.method = "GET"
+wrk.path = "/item"
