@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import BeforeValidator, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -17,14 +17,29 @@ from sqlalchemy.exc import ArgumentError
 MIN_SECRET_BYTES = 32
 SECRET_FILE_NAME = "jwt_secret"  # noqa: S105 - a file name, not a secret
 
-PositiveDuration = Annotated[timedelta, Field(gt=timedelta(0))]
+
+def _seconds(value: object) -> object:
+    # The environment says "900"; pydantic alone reads only ISO 8601 durations from strings.
+    if isinstance(value, str) and value.strip().lstrip("-").replace(".", "", 1).isdigit():
+        return float(value)
+    return value
+
+
+Seconds = Annotated[timedelta, BeforeValidator(_seconds)]
+PositiveDuration = Annotated[Seconds, Field(gt=timedelta(0))]
+NonNegativeDuration = Annotated[Seconds, Field(ge=timedelta(0))]
 
 
 class Settings(BaseSettings):
     """Every operator-facing setting; names match the README's settings table."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        # Tests and code pass field names (access_token_ttl=...); the environment uses aliases.
+        populate_by_name=True,
     )
 
     app_env: Literal["development", "test", "production"] = "development"
@@ -40,7 +55,7 @@ class Settings(BaseSettings):
     refresh_token_ttl: PositiveDuration = Field(
         default=timedelta(days=7), validation_alias="REFRESH_TOKEN_TTL_SECONDS"
     )
-    refresh_reuse_grace: Annotated[timedelta, Field(ge=timedelta(0))] = Field(
+    refresh_reuse_grace: NonNegativeDuration = Field(
         default=timedelta(seconds=10), validation_alias="REFRESH_REUSE_GRACE_SECONDS"
     )
     bcrypt_rounds: int = Field(default=12, ge=4, le=31)
