@@ -15,6 +15,7 @@ import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from types import ModuleType
+from typing import Any
 
 import anyio.to_thread
 from email_validator import EmailNotValidError, validate_email
@@ -25,7 +26,7 @@ import features
 from shared.auth import revoke_user_sessions
 from shared.config import Settings, get_settings
 from shared.db import Database, ensure_migrated
-from shared.errors import install_error_handlers
+from shared.errors import complete_problem_responses, install_error_handlers
 from shared.middleware import CORSMiddleware, RequestContextMiddleware
 from shared.models import Role, User, email_key
 from shared.observability import configure_logging
@@ -87,7 +88,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if not isinstance(router, APIRouter):
             raise TypeError(f"{module.__name__} must define `router = APIRouter(...)`")
         app.include_router(router)
+    _declare_framework_problems(app)
     return app
+
+
+def _declare_framework_problems(app: FastAPI) -> None:
+    """Declare the problems every slice can give without saying so (413, 422...)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = complete_problem_responses(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 # --- the operator's command line -----------------------------------------------------------

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
+from pydantic import BaseModel
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
@@ -250,3 +251,30 @@ def test_plain_options_without_preflight_headers_is_405_problem(client: TestClie
     response = client.options("/api/users")
     assert_problem(response, 405, "method_not_allowed")
     assert json.loads(response.text)["instance"] == "/api/users"
+
+
+# --- the OpenAPI document -----------------------------------------------------------------
+
+
+def test_undeclared_framework_problems_are_declared(echo_app: FastAPI) -> None:
+    class Thing(BaseModel):
+        name: str
+
+    @echo_app.post("/test/things/{thing_id}")
+    def make_thing(thing_id: int, thing: Thing) -> Thing:
+        return thing
+
+    document = echo_app.openapi()
+    responses = document["paths"]["/test/things/{thing_id}"]["post"]["responses"]
+    for status in ("400", "413", "422"):
+        assert list(responses[status]["content"]) == [PROBLEM]
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+
+
+def test_error_responses_declare_only_problem_json(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for status, response in operation["responses"].items():
+                if int(status) >= 400:
+                    assert list(response["content"]) == [PROBLEM], (status, operation)
