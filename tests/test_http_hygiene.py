@@ -256,10 +256,11 @@ def test_plain_options_without_preflight_headers_is_405_problem(client: TestClie
 # --- the OpenAPI document -----------------------------------------------------------------
 
 
-def test_undeclared_framework_problems_are_declared(echo_app: FastAPI) -> None:
-    class Thing(BaseModel):
-        name: str
+class Thing(BaseModel):
+    name: str
 
+
+def test_undeclared_framework_problems_are_declared(echo_app: FastAPI) -> None:
     @echo_app.post("/test/things/{thing_id}")
     def make_thing(thing_id: int, thing: Thing) -> Thing:
         return thing
