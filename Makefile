@@ -27,7 +27,7 @@ install: $(VENV)/.synced ## create .venv from the lock file
 
 run: install migrate ## set up, migrate the SQLite database under ./data, serve on 127.0.0.1:8000
 	@echo "Serving on http://$(HOST):$(PORT) - interactive docs at http://$(HOST):$(PORT)/docs"
-	$(BIN)/uvicorn main:app --host $(HOST) --port $(PORT)
+	$(BIN)/uvicorn main:app --host $(HOST) --port $(PORT) --no-proxy-headers
 
 migrate: install ## apply the database migrations (alembic upgrade head)
 	$(BIN)/python -c "from shared.config import get_settings; from shared.db import upgrade_to_head; upgrade_to_head(get_settings().database_url)"

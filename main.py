@@ -15,6 +15,7 @@ import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from types import ModuleType
+from typing import Any
 
 import anyio.to_thread
 from email_validator import EmailNotValidError, validate_email
@@ -25,9 +26,11 @@ import features
 from shared.auth import revoke_user_sessions
 from shared.config import Settings, get_settings
 from shared.db import Database, ensure_migrated
-from shared.errors import install_error_handlers
-from shared.middleware import RequestContextMiddleware
+from shared.errors import complete_problem_responses, install_error_handlers
+from shared.middleware import CORSMiddleware, RequestContextMiddleware
 from shared.models import Role, User, email_key
+from shared.observability import configure_logging
+from shared.ratelimit import RateLimiter
 from shared.security import TokenSettings, dummy_hash, hash_password, password_problems
 
 logger = logging.getLogger("authservice")
@@ -48,6 +51,7 @@ def discover_slices() -> list[ModuleType]:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    configure_logging(log_format=settings.log_format, level=settings.log_level)
     database = Database.from_settings(settings)
 
     @asynccontextmanager
@@ -74,14 +78,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         algorithm=settings.jwt_algorithm,
         access_ttl=settings.access_token_ttl,
     )
+    app.state.rate_limiter = RateLimiter(settings)
     install_error_handlers(app)
+    # The last added runs first: request ids and the body cap wrap everything, CORS included.
+    app.add_middleware(CORSMiddleware, origins=settings.cors_origins)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     for module in discover_slices():
         router = getattr(module, "router", None)
         if not isinstance(router, APIRouter):
             raise TypeError(f"{module.__name__} must define `router = APIRouter(...)`")
         app.include_router(router)
+    _declare_framework_problems(app)
     return app
+
+
+def _declare_framework_problems(app: FastAPI) -> None:
+    """Declare the problems every slice can give without saying so (413, 422...)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = complete_problem_responses(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 # --- the operator's command line -----------------------------------------------------------

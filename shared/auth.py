@@ -87,14 +87,22 @@ def revoke_user_sessions(session: Session, *, user_id: int) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+def _remember_caller(request: Request, principal: Principal) -> Principal:
+    # For the access log line, written after the response when the user is long forgotten.
+    request.state.user_id = principal.user_id
+    return principal
+
+
 def get_current_user(
+    request: Request,
     session: SessionDep,
     token_settings: TokenSettingsDep,
     token: Annotated[str | None, Depends(bearer_scheme)],
 ) -> Principal:
     if not token:
         raise UnauthorizedError()
-    return authenticate(token, session=session, token_settings=token_settings)
+    principal = authenticate(token, session=session, token_settings=token_settings)
+    return _remember_caller(request, principal)
 
 
 def get_optional_user(
@@ -108,7 +116,8 @@ def get_optional_user(
         return None
     if not token:
         raise InvalidTokenError()
-    return authenticate(token, session=session, token_settings=token_settings)
+    principal = authenticate(token, session=session, token_settings=token_settings)
+    return _remember_caller(request, principal)
 
 
 def get_admin_user(principal: Annotated[Principal, Depends(get_current_user)]) -> Principal:

@@ -217,6 +217,8 @@ def start_server(env: dict[str, str], *, workers: int = 1) -> LiveServer:
             str(workers),
             "--log-level",
             "warning",
+            # The app reads X-Forwarded-For itself, through TRUSTED_PROXIES only.
+            "--no-proxy-headers",
         ],
         cwd=REPO_ROOT,
         env=env,
