@@ -1,4 +1,5 @@
-"""/docs in a real browser: Swagger UI loads from the app alone and its Authorize button works."""
+"""/docs: Swagger UI and ReDoc served by the app itself; in a real browser, the page loads
+nothing from elsewhere and its Authorize button works."""
 
 from __future__ import annotations
 
@@ -7,20 +8,41 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
+from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.factories import DEFAULT_PASSWORD
 from tests.fixtures import LiveServer
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = [
-    pytest.mark.server,
-    pytest.mark.skipif(
-        CHROMIUM is None, reason="no chromium on PATH (apt-get install chromium; .ci/run does)"
-    ),
-]
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="no chromium on PATH (apt-get install chromium; .ci/run does)"
+)
 
-if CHROMIUM is not None:
-    from playwright.sync_api import Browser, Page, sync_playwright
+
+@pytest.mark.parametrize(
+    ("path", "content_type", "expected"),
+    [
+        ("/docs", "text/html", "/docs/assets/swagger-ui-bundle.js"),
+        ("/docs/oauth2-redirect", "text/html", "oauth2"),
+        ("/redoc", "text/html", "/docs/assets/redoc.standalone.js"),
+        ("/docs/assets/swagger-ui-bundle.js", "javascript", "SwaggerUIBundle"),
+        ("/docs/assets/swagger-ui.css", "text/css", ".swagger-ui"),
+        ("/docs/assets/redoc.standalone.js", "javascript", "Redoc"),
+    ],
+)
+def test_docs_and_their_assets_are_served_by_the_app(
+    client: TestClient, path: str, content_type: str, expected: str
+) -> None:
+    response = client.get(path)
+    assert response.status_code == 200
+    assert content_type in response.headers["content-type"]
+    assert expected in response.text
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_docs_pages_link_nothing_outside_the_app(client: TestClient, page: str) -> None:
+    assert "http" not in client.get(page).text
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +80,8 @@ def open_docs(page: Page, server: LiveServer) -> list[str]:
     return requested
 
 
+@pytest.mark.server
+@needs_chromium
 def test_docs_render_with_no_request_outside_the_app(page: Page, live_server: LiveServer) -> None:
     requested = open_docs(page, live_server)
     assert "Auth service" in page.locator(".swagger-ui .info .title").inner_text()
@@ -68,6 +92,8 @@ def test_docs_render_with_no_request_outside_the_app(page: Page, live_server: Li
     assert f"{live_server.url}/openapi.json" in requested
 
 
+@pytest.mark.server
+@needs_chromium
 def test_authorize_then_try_it_out_on_users_me(page: Page, live_server: LiveServer) -> None:
     with live_server.client() as http:
         paths = http.get("/openapi.json").json()["paths"]

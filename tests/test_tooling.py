@@ -76,10 +76,18 @@ def test_new_slice_refuses_a_bad_name_with_a_message_and_nonzero_exit(
     assert sorted(path.name for path in main.FEATURES_DIR.iterdir()) == before
 
 
-def test_scaffold_writes_a_complete_slice(tmp_path: Path) -> None:
-    written = main.scaffold_slice("archive_user", features_dir=tmp_path)
-    assert [path.name for path in written] == [*SLICE_FILES, "test_archive_user.py"]
-    assert layout_problems(tmp_path / "archive_user") == []
+def test_new_slice_writes_a_complete_slice_and_lists_the_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(main, "FEATURES_DIR", tmp_path / "features")
+    main.FEATURES_DIR.mkdir()
+    assert main.cli(["new-slice", "archive_user"]) == 0
+    folder = main.FEATURES_DIR / "archive_user"
+    assert sorted(path.name for path in folder.iterdir()) == sorted(
+        [*SLICE_FILES, "test_archive_user.py"]
+    )
+    assert layout_problems(folder) == []
+    assert "wrote features/archive_user/endpoint.py" in capsys.readouterr().out
 
 
 def test_scaffolded_slice_runs_alone_passes_the_checks_and_touches_nothing_else(
