@@ -10,10 +10,11 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help run test lint typecheck contracts pytest migrate revision create-admin clean
+.PHONY: help run test lint typecheck contracts pytest migrate revision create-admin slice \
+	openapi-snapshot hooks clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -37,6 +38,15 @@ revision: install ## new migration from the model: make revision m="what changed
 
 create-admin: install ## create or promote an admin: make create-admin email=you@example.com
 	$(BIN)/python main.py create-admin "$(email)"
+
+slice: install ## scaffold a new slice: make slice name=verb_noun
+	$(BIN)/python main.py new-slice "$(name)"
+
+openapi-snapshot: install ## accept the current OpenAPI document as tests/openapi.snapshot.json
+	$(BIN)/python -m tests.test_openapi_snapshot
+
+hooks: install ## install the git pre-commit and commit-msg hooks
+	$(BIN)/pre-commit install --hook-type pre-commit --hook-type commit-msg
 
 lint: install ## ruff lint and format check
 	$(BIN)/ruff check .

@@ -29,6 +29,7 @@ from shared.security import create_access_token, new_refresh_key, new_session_id
 from tests import factories
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+FEATURES_DIR = REPO_ROOT / "features"
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 
 
@@ -93,8 +94,10 @@ def db_session(connection: Connection) -> Iterator[Session]:
         yield session
 
 
-def app_for(settings: Settings, connection: Connection) -> FastAPI:
-    app = create_app(settings)
+def app_for(
+    settings: Settings, connection: Connection, *, slices: list[str] | None = None
+) -> FastAPI:
+    app = create_app(settings, slices=slices)
 
     def session_in_test_transaction() -> Iterator[Session]:
         with Session(
@@ -107,9 +110,23 @@ def app_for(settings: Settings, connection: Connection) -> FastAPI:
     return app
 
 
+def slice_of(test_file: Path) -> str | None:
+    """The slice a test file belongs to, or None for the cross-slice tests outside features/."""
+    path = test_file.resolve()
+    if not path.is_relative_to(FEATURES_DIR):
+        return None
+    parts = path.relative_to(FEATURES_DIR).parts
+    return parts[0] if len(parts) > 1 else None
+
+
 @pytest.fixture
-def app(settings: Settings, connection: Connection, db_session: Session) -> FastAPI:
-    return app_for(settings, connection)
+def app(
+    request: pytest.FixtureRequest, settings: Settings, connection: Connection, db_session: Session
+) -> FastAPI:
+    """The app over the test's transaction: a slice's tests mount that slice alone, so they
+    neither import nor depend on another slice; the tests in tests/ mount every slice."""
+    own_slice = slice_of(request.path)
+    return app_for(settings, connection, slices=None if own_slice is None else [own_slice])
 
 
 @pytest.fixture

@@ -25,8 +25,8 @@ _PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
 
 def all_routes() -> list[tuple[str, str, APIRoute]]:
     found = []
-    for module in discover_slices():
-        for route in module.router.routes:
+    for router in discover_slices():
+        for route in router.routes:
             if isinstance(route, APIRoute):
                 found.extend((method, route.path, route) for method in sorted(route.methods))
     return found
