@@ -19,6 +19,7 @@ from types import ModuleType
 import anyio.to_thread
 from email_validator import EmailNotValidError, validate_email
 from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 from sqlalchemy import select
 
 import features
@@ -46,6 +47,12 @@ def discover_slices() -> list[ModuleType]:
     return modules
 
 
+def _operation_id(route: APIRoute) -> str:
+    # Each path-operation function is named after its slice, so generated clients get stable
+    # method names (`get_user`, not FastAPI's default `get_user_api_users__user_id__get`).
+    return route.name
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     database = Database.from_settings(settings)
@@ -64,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Users, roles and authentication: drop it in front of your product.",
         version="0.1.0",
         lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
     )
     app.state.settings = settings
     app.state.database = database
