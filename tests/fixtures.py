@@ -12,11 +12,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
@@ -102,8 +102,14 @@ def app_for(settings: Settings, connection: Connection) -> FastAPI:
         ) as session:
             yield session
 
+    def same_session(session: Annotated[Session, Depends(get_session)]) -> Session:
+        return session
+
+    # One session per request for reading and writing alike. Two would nest their savepoints
+    # on the one test connection, and closing the reader's (opened first, by authentication)
+    # would roll back whatever the writer had committed inside it.
     app.dependency_overrides[get_session] = session_in_test_transaction
-    app.dependency_overrides[get_write_session] = session_in_test_transaction
+    app.dependency_overrides[get_write_session] = same_session
     return app
 
 
