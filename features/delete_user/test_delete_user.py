@@ -1,6 +1,7 @@
 """DELETE /api/users/{user_id}."""
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -9,10 +10,11 @@ from sqlalchemy.orm import Session
 
 from features.delete_user import handler
 from shared.auth import Principal
+from shared.db import Database, upgrade_to_head
 from shared.errors import LastAdminError, NotFoundError, PreconditionFailedError
 from shared.models import AuthSession, User
 from tests.factories import AdminFactory, UserFactory
-from tests.fixtures import Tokens
+from tests.fixtures import Tokens, make_settings
 
 Login = Callable[[User], Tokens]
 
@@ -157,3 +159,31 @@ def test_handler_deletes_and_refuses(db_session: Session) -> None:
     assert not exists(db_session, target.id)
     with pytest.raises(NotFoundError):
         handler.handle(target.id, if_match=None, session=db_session, caller=as_admin)
+
+
+def test_handler_refuses_to_delete_a_user_changed_after_it_was_read(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'own.db'}"
+    upgrade_to_head(url)
+    database = Database.from_settings(make_settings(tmp_path, database_url=url))
+    try:
+        with database.write_sessions() as setup:
+            target = UserFactory.build()
+            setup.add(target)
+            setup.commit()
+        with database.read_sessions() as slow, database.write_sessions() as fast:
+            # Kept referenced: the identity map holds objects only weakly.
+            read_early = slow.get(User, target.id)
+            slow.commit()
+            changed = fast.get(User, target.id)
+            assert changed is not None
+            changed.full_name = "Changed Meanwhile"
+            fast.commit()
+            with pytest.raises(PreconditionFailedError):
+                handler.handle(
+                    target.id, if_match=None, session=slow, caller=Principal(target, "sid")
+                )
+            assert read_early is not None
+        with database.read_sessions() as check:
+            assert check.get(User, target.id) is not None
+    finally:
+        database.dispose()
