@@ -38,7 +38,7 @@ from sqlalchemy import select
 import features
 from shared.auth import revoke_user_sessions
 from shared.config import Settings, get_settings
-from shared.db import Database, ensure_migrated
+from shared.db import Database, UnmigratedDatabaseError, ensure_migrated
 from shared.errors import complete_problem_responses, install_error_handlers
 from shared.middleware import CORSMiddleware, RequestContextMiddleware
 from shared.models import Role, User, email_key
@@ -344,7 +344,7 @@ def create_admin(
 ) -> str:
     """Create an admin, or promote (and activate) an existing user. Returns what was done."""
     try:
-        email = validate_email(email, check_deliverability=False).normalized
+        email = validate_email(email.strip(), check_deliverability=False).normalized
     except EmailNotValidError as exc:
         raise SystemExit(f"Not a valid email address: {exc}") from None
     key = email_key(email)
@@ -352,35 +352,40 @@ def create_admin(
         problems = password_problems(password, email=email, min_length=settings.password_min_length)
         if problems:
             raise SystemExit("Password refused: " + " ".join(problems))
+    # Hashed before the write transaction: SQLite's write lock is never held for bcrypt.
+    hashed = None if password is None else hash_password(password, rounds=settings.bcrypt_rounds)
     database = Database.from_settings(settings)
     try:
         ensure_migrated(database.engine)
         with database.write_sessions() as session:
             user = session.scalars(select(User).where(User.email_key == key)).one_or_none()
             if user is None:
-                if password is None:
+                if hashed is None:
                     raise SystemExit(
                         "No password: set ADMIN_PASSWORD or run in a terminal to be prompted."
                     )
                 user = User(
-                    email=email.strip(),
+                    email=email,
                     email_key=key,
                     full_name=full_name,
-                    hashed_password=hash_password(password, rounds=settings.bcrypt_rounds),
+                    hashed_password=hashed,
                     role=Role.ADMIN.value,
                     is_active=True,
                 )
                 session.add(user)
                 session.commit()
                 return f"created admin {user.email} (id {user.id})"
+            # A role or password change revokes every earlier token (the user logs in again as
+            # an admin); re-running for an existing admin without a password logs nobody out.
+            revoke = user.role != Role.ADMIN.value or hashed is not None
             user.role = Role.ADMIN.value
             user.is_active = True
-            if password is not None:
-                user.hashed_password = hash_password(password, rounds=settings.bcrypt_rounds)
+            if hashed is not None:
+                user.hashed_password = hashed
             if full_name is not None:
                 user.full_name = full_name
-            # A role change revokes every earlier token: the user logs in again as an admin.
-            revoke_user_sessions(session, user_id=user.id)
+            if revoke:
+                revoke_user_sessions(session, user_id=user.id)
             session.commit()
             return f"promoted {user.email} (id {user.id}) to admin"
     finally:
@@ -416,9 +421,16 @@ def cli(argv: Sequence[str] | None = None) -> int:
     if args.command == "new-slice":
         return _new_slice(args.name)
     settings = get_settings()
-    exists = _user_exists(args.email, settings=settings)
-    password = _read_admin_password(required=not exists)
-    print(create_admin(args.email, password=password, full_name=args.full_name, settings=settings))
+    try:
+        exists = _user_exists(args.email, settings=settings)
+        password = _read_admin_password(required=not exists)
+        done = create_admin(
+            args.email, password=password, full_name=args.full_name, settings=settings
+        )
+    except UnmigratedDatabaseError as exc:
+        # The operator needs the message (it says what to run), not a traceback.
+        raise SystemExit(str(exc)) from None
+    print(done)
     return 0
 
 

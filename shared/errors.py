@@ -76,6 +76,11 @@ class EmailTakenError(ConflictError):
     default_detail = "A user with this email already exists."
 
 
+class LastAdminError(ConflictError):
+    code = "last_admin"
+    default_detail = "This is the last active admin; make another user an admin first."
+
+
 class PreconditionFailedError(AppError):
     status = 412
     code = "precondition_failed"

@@ -12,22 +12,24 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from main import create_app
+from shared.auth import CurrentUser
 from shared.config import Settings
 from shared.db import alembic_config, create_db_engine, get_session, get_write_session
 from shared.models import AuthSession, User, utcnow
 from shared.security import create_access_token, new_refresh_key, new_session_id
 from tests import factories
 
+WHOAMI_PATH = "/__test__/whoami"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FEATURES_DIR = REPO_ROOT / "features"
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
@@ -105,8 +107,21 @@ def app_for(
         ) as session:
             yield session
 
+    def same_session(session: Annotated[Session, Depends(get_session)]) -> Session:
+        return session
+
+    # One session per request for reading and writing alike. Two would nest their savepoints
+    # on the one test connection, and closing the reader's (opened first, by authentication)
+    # would roll back whatever the writer had committed inside it.
     app.dependency_overrides[get_session] = session_in_test_transaction
-    app.dependency_overrides[get_write_session] = session_in_test_transaction
+    app.dependency_overrides[get_write_session] = same_session
+
+    @app.get(WHOAMI_PATH, include_in_schema=False)
+    def whoami(caller: CurrentUser) -> dict[str, int | str]:
+        # A slice's tests mount only that slice; this probe tells them whether a token still
+        # works without borrowing another slice's route.
+        return {"user_id": caller.user_id, "role": caller.user.role}
+
     return app
 
 
