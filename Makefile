@@ -10,10 +10,11 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help run test lint typecheck contracts pytest migrate revision create-admin bench clean
+.PHONY: help run test lint typecheck contracts pytest migrate revision create-admin slice \
+	openapi-snapshot hooks bench clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -27,7 +28,7 @@ install: $(VENV)/.synced ## create .venv from the lock file
 
 run: install migrate ## set up, migrate the SQLite database under ./data, serve on 127.0.0.1:8000
 	@echo "Serving on http://$(HOST):$(PORT) - interactive docs at http://$(HOST):$(PORT)/docs"
-	$(BIN)/uvicorn main:app --host $(HOST) --port $(PORT)
+	$(BIN)/uvicorn main:app --host $(HOST) --port $(PORT) --no-proxy-headers
 
 migrate: install ## apply the database migrations (alembic upgrade head)
 	$(BIN)/python -c "from shared.config import get_settings; from shared.db import upgrade_to_head; upgrade_to_head(get_settings().database_url)"
@@ -37,6 +38,15 @@ revision: install ## new migration from the model: make revision m="what changed
 
 create-admin: install ## create or promote an admin: make create-admin email=you@example.com
 	$(BIN)/python main.py create-admin "$(email)"
+
+slice: install ## scaffold a new slice: make slice name=verb_noun
+	$(BIN)/python main.py new-slice "$(name)"
+
+openapi-snapshot: install ## accept the current OpenAPI document as tests/openapi.snapshot.json
+	$(BIN)/python -m tests.test_openapi_snapshot
+
+hooks: install ## install the git pre-commit and commit-msg hooks
+	$(BIN)/pre-commit install --hook-type pre-commit --hook-type commit-msg
 
 lint: install ## ruff lint and format check
 	$(BIN)/ruff check .

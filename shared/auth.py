@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from shared.config import Settings
 from shared.db import SessionDep
-from shared.errors import ForbiddenError, InvalidTokenError, UnauthorizedError
+from shared.errors import ForbiddenError, InvalidTokenError, LastAdminError, UnauthorizedError
 from shared.models import AuthSession, Role, User, utcnow
 from shared.security import TokenRejectedError, TokenSettings, decode_access_token
 
@@ -87,14 +87,40 @@ def revoke_user_sessions(session: Session, *, user_id: int) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+def _remember_caller(request: Request, principal: Principal) -> Principal:
+    # For the access log line, written after the response when the user is long forgotten.
+    request.state.user_id = principal.user_id
+    return principal
+
+
+def ensure_another_active_admin(session: Session, *, user_id: int) -> None:
+    """Refuse (409) to demote, deactivate or delete the last active admin. Call it inside the
+    write transaction that makes the change, before the change.
+
+    Every active admin row is locked FOR UPDATE in id order: on PostgreSQL, two admins removing
+    each other queue here (one order, so no deadlock) and the second sees the first's change.
+    SQLite ignores FOR UPDATE; there the write transaction already holds the only write lock.
+    """
+    active_admins = session.scalars(
+        select(User.id)
+        .where(User.role == Role.ADMIN.value, User.is_active.is_(True))
+        .order_by(User.id)
+        .with_for_update()
+    ).all()
+    if not set(active_admins) - {user_id}:
+        raise LastAdminError()
+
+
 def get_current_user(
+    request: Request,
     session: SessionDep,
     token_settings: TokenSettingsDep,
     token: Annotated[str | None, Depends(bearer_scheme)],
 ) -> Principal:
     if not token:
         raise UnauthorizedError()
-    return authenticate(token, session=session, token_settings=token_settings)
+    principal = authenticate(token, session=session, token_settings=token_settings)
+    return _remember_caller(request, principal)
 
 
 def get_optional_user(
@@ -108,7 +134,8 @@ def get_optional_user(
         return None
     if not token:
         raise InvalidTokenError()
-    return authenticate(token, session=session, token_settings=token_settings)
+    principal = authenticate(token, session=session, token_settings=token_settings)
+    return _remember_caller(request, principal)
 
 
 def get_admin_user(principal: Annotated[Principal, Depends(get_current_user)]) -> Principal:

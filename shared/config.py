@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BeforeValidator, Field, SecretStr, field_validator, model_validator
+from limits import parse_many
+from limits.storage import SCHEMES as LIMITS_STORAGE_SCHEMES  # type: ignore[attr-defined]
+from pydantic import (
+    BeforeValidator,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -28,11 +39,13 @@ def _seconds(value: object) -> object:
 Seconds = Annotated[timedelta, BeforeValidator(_seconds)]
 PositiveDuration = Annotated[Seconds, Field(gt=timedelta(0))]
 NonNegativeDuration = Annotated[Seconds, Field(ge=timedelta(0))]
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class Settings(BaseSettings):
     """Every operator-facing setting; names match the README's settings table."""
 
+    # hide_input_in_errors: a refused DATABASE_URL or Redis URL may carry a password.
     model_config = SettingsConfigDict(
         env_file=".env",
         env_file_encoding="utf-8",
@@ -40,6 +53,7 @@ class Settings(BaseSettings):
         case_sensitive=False,
         # Tests and code pass field names (access_token_ttl=...); the environment uses aliases.
         populate_by_name=True,
+        hide_input_in_errors=True,
     )
 
     app_env: Literal["development", "test", "production"] = "development"
@@ -62,6 +76,15 @@ class Settings(BaseSettings):
     password_min_length: int = Field(default=8, ge=1, le=128)
     registration_open: bool = True
     rate_limit_enabled: bool = True
+    rate_limit_storage_url: str = "memory://"
+    # Each limit is a `limits` string; several may be joined with ";" ("10/minute;100/hour").
+    rate_limit_login: str = "10/minute"
+    rate_limit_login_failures: str = "20/15minutes"
+    rate_limit_register: str = "5/minute;50/hour"
+    rate_limit_refresh: str = "60/minute"
+    trusted_proxies: Annotated[list[IPNetwork], NoDecode] = Field(default_factory=list)
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     max_body_bytes: int = Field(default=65_536, ge=1)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     db_pool_size: int = Field(default=10, ge=1)
@@ -78,6 +101,64 @@ class Settings(BaseSettings):
         except ArgumentError as exc:
             raise ValueError(f"DATABASE_URL is not a SQLAlchemy URL: {exc}") from None
         return value
+
+    @field_validator(
+        "rate_limit_login",
+        "rate_limit_login_failures",
+        "rate_limit_register",
+        "rate_limit_refresh",
+    )
+    @classmethod
+    def _rate_limit_parses(cls, value: str, info: ValidationInfo) -> str:
+        name = (info.field_name or "").upper()
+        try:
+            items = parse_many(value)
+        except ValueError:
+            raise ValueError(
+                f'{name} must look like "10/minute" or "20/15minutes;100/day", not {value!r}'
+            ) from None
+        if any(item.amount < 1 for item in items):
+            raise ValueError(f"{name}: every limit must allow at least one request")
+        return value
+
+    @field_validator("rate_limit_storage_url")
+    @classmethod
+    def _storage_url_is_known(cls, value: str) -> str:
+        # The value is not echoed: a Redis URL may carry a password.
+        message = (
+            "RATE_LIMIT_STORAGE_URL must be memory:// or a storage URL such as redis://host:6379/0"
+        )
+        try:
+            parts = urlsplit(value)
+            _ = parts.port  # a malformed port raises here
+        except ValueError:
+            raise ValueError(message) from None
+        # The async schemes need an event-loop client; the limiter calls storage synchronously.
+        if parts.scheme not in LIMITS_STORAGE_SCHEMES or parts.scheme.startswith("async+"):
+            raise ValueError(message)
+        if parts.scheme in {"redis", "rediss", "valkey", "valkeys"}:
+            database = parts.path.lstrip("/")
+            if database and not database.isdigit():
+                raise ValueError(message)
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        networks = []
+        for entry in (part.strip() for part in value.split(",")):
+            if not entry:
+                continue
+            try:
+                networks.append(ipaddress.ip_network(entry, strict=False))
+            except ValueError:
+                raise ValueError(
+                    f"TRUSTED_PROXIES must be comma-separated IP addresses or CIDR networks; "
+                    f"{entry!r} is neither"
+                ) from None
+        return networks
 
     @field_validator("cors_origins", mode="before")
     @classmethod

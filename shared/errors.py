@@ -76,6 +76,11 @@ class EmailTakenError(ConflictError):
     default_detail = "A user with this email already exists."
 
 
+class LastAdminError(ConflictError):
+    code = "last_admin"
+    default_detail = "This is the last active admin; make another user an admin first."
+
+
 class PreconditionFailedError(AppError):
     status = 412
     code = "precondition_failed"
@@ -155,6 +160,40 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         }
         for status in statuses
     }
+
+
+def complete_problem_responses(openapi: dict[str, Any]) -> dict[str, Any]:
+    """Make the OpenAPI document say what the middleware and the framework really answer.
+
+    Every operation with a body may get 400 (malformed JSON), 413 and 422; one with
+    parameters 422. FastAPI's default 422 (plain JSON, another schema) becomes the problem, and
+    error responses lose the `application/json` entry FastAPI adds beside problem+json.
+    """
+    problem = {"$ref": "#/components/schemas/ProblemDetail"}
+    for operations in openapi.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            statuses: set[int] = set()
+            if "requestBody" in operation:
+                statuses |= {400, 413, 422}
+            if operation.get("parameters"):
+                statuses.add(422)
+            for status in statuses:
+                declared = responses.get(str(status), {})
+                if PROBLEM_MEDIA_TYPE not in declared.get("content", {}):
+                    responses[str(status)] = {
+                        "description": HTTPStatus(status).phrase,
+                        "content": {PROBLEM_MEDIA_TYPE: {"schema": problem}},
+                    }
+            for status, response in responses.items():
+                content = response.get("content", {})
+                if status[0] in "45" and PROBLEM_MEDIA_TYPE in content:
+                    content.pop("application/json", None)
+    schemas = openapi.get("components", {}).get("schemas", {})
+    if "HTTPValidationError" not in str(openapi.get("paths")):
+        schemas.pop("HTTPValidationError", None)
+        schemas.pop("ValidationError", None)
+    return openapi
 
 
 def request_id_of(request: Request) -> str:

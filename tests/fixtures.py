@@ -12,23 +12,26 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from main import create_app
+from shared.auth import CurrentUser
 from shared.config import Settings
 from shared.db import alembic_config, create_db_engine, get_session, get_write_session
 from shared.models import AuthSession, User, utcnow
 from shared.security import create_access_token, new_refresh_key, new_session_id
 from tests import factories
 
+WHOAMI_PATH = "/__test__/whoami"
 REPO_ROOT = Path(__file__).resolve().parent.parent
+FEATURES_DIR = REPO_ROOT / "features"
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 
 
@@ -93,8 +96,10 @@ def db_session(connection: Connection) -> Iterator[Session]:
         yield session
 
 
-def app_for(settings: Settings, connection: Connection) -> FastAPI:
-    app = create_app(settings)
+def app_for(
+    settings: Settings, connection: Connection, *, slices: list[str] | None = None
+) -> FastAPI:
+    app = create_app(settings, slices=slices)
 
     def session_in_test_transaction() -> Iterator[Session]:
         with Session(
@@ -102,14 +107,41 @@ def app_for(settings: Settings, connection: Connection) -> FastAPI:
         ) as session:
             yield session
 
+    def same_session(session: Annotated[Session, Depends(get_session)]) -> Session:
+        return session
+
+    # One session per request for reading and writing alike. Two would nest their savepoints
+    # on the one test connection, and closing the reader's (opened first, by authentication)
+    # would roll back whatever the writer had committed inside it.
     app.dependency_overrides[get_session] = session_in_test_transaction
-    app.dependency_overrides[get_write_session] = session_in_test_transaction
+    app.dependency_overrides[get_write_session] = same_session
+
+    @app.get(WHOAMI_PATH, include_in_schema=False)
+    def whoami(caller: CurrentUser) -> dict[str, int | str]:
+        # A slice's tests mount only that slice; this probe tells them whether a token still
+        # works without borrowing another slice's route.
+        return {"user_id": caller.user_id, "role": caller.user.role}
+
     return app
 
 
+def slice_of(test_file: Path) -> str | None:
+    """The slice a test file belongs to, or None for the cross-slice tests outside features/."""
+    path = test_file.resolve()
+    if not path.is_relative_to(FEATURES_DIR):
+        return None
+    parts = path.relative_to(FEATURES_DIR).parts
+    return parts[0] if len(parts) > 1 else None
+
+
 @pytest.fixture
-def app(settings: Settings, connection: Connection, db_session: Session) -> FastAPI:
-    return app_for(settings, connection)
+def app(
+    request: pytest.FixtureRequest, settings: Settings, connection: Connection, db_session: Session
+) -> FastAPI:
+    """The app over the test's transaction: a slice's tests mount that slice alone, so they
+    neither import nor depend on another slice; the tests in tests/ mount every slice."""
+    own_slice = slice_of(request.path)
+    return app_for(settings, connection, slices=None if own_slice is None else [own_slice])
 
 
 @pytest.fixture
@@ -217,6 +249,8 @@ def start_server(env: dict[str, str], *, workers: int = 1) -> LiveServer:
             str(workers),
             "--log-level",
             "warning",
+            # The app reads X-Forwarded-For itself, through TRUSTED_PROXIES only.
+            "--no-proxy-headers",
         ],
         cwd=REPO_ROOT,
         env=env,

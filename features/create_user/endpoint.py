@@ -7,6 +7,7 @@ from features.create_user.schemas import CreateUserRequest, CreateUserResponse
 from shared.auth import OptionalUser, SettingsDep
 from shared.db import WriteSessionDep
 from shared.errors import problem_responses
+from shared.ratelimit import rate_limit
 
 router = APIRouter(tags=["users"])
 
@@ -14,7 +15,9 @@ router = APIRouter(tags=["users"])
 @router.post(
     "/api/users",
     status_code=201,
-    responses=problem_responses(400, 401, 403, 409, 413, 422),
+    responses=problem_responses(400, 401, 403, 409, 413, 422, 429),
+    # Per client IP, admins included: an admin's stolen token should not mint accounts freely.
+    dependencies=[rate_limit("register")],
 )
 def create_user(
     body: CreateUserRequest,

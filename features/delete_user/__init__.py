@@ -1,0 +1,1 @@
+"""DELETE /api/users/{user_id}: delete a user and their sessions."""

@@ -1,0 +1,31 @@
+"""DELETE /api/users/{user_id}: the HTTP side of deleting a user."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response
+
+from features.delete_user import handler
+from features.delete_user.schemas import DeleteUserRequest
+from shared.auth import CurrentUser
+from shared.db import WriteSessionDep
+from shared.errors import problem_responses
+
+router = APIRouter(tags=["users"])
+
+
+@router.delete(
+    "/api/users/{user_id:int}",
+    status_code=204,
+    response_class=Response,
+    responses=problem_responses(401, 404, 409, 412, 422),
+)
+def delete_user(
+    user_id: int,
+    session: WriteSessionDep,
+    caller: CurrentUser,
+    if_match: Annotated[str | None, Header()] = None,
+) -> None:
+    """Delete a user and end all their sessions; their email becomes free again."""
+    handler.handle(
+        DeleteUserRequest(user_id=user_id, if_match=if_match), session=session, caller=caller
+    )

@@ -1,0 +1,34 @@
+"""Delete a user: the user themself or an admin, never the last active admin."""
+
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from features.delete_user.schemas import DeleteUserRequest
+from shared.auth import Principal, ensure_another_active_admin
+from shared.errors import NotFoundError, PreconditionFailedError
+from shared.etags import if_match_passes
+from shared.models import Role, User
+
+# The largest id a 64-bit primary key holds; a larger one would overflow the database driver.
+MAX_USER_ID = 2**63 - 1
+
+
+def handle(request: DeleteUserRequest, *, session: Session, caller: Principal) -> None:
+    user_id = request.user_id
+    if not caller.is_admin and user_id != caller.user_id:
+        raise NotFoundError("No such user.")
+    user = session.get(User, user_id) if 0 < user_id <= MAX_USER_ID else None
+    if user is None:
+        raise NotFoundError("No such user.")
+    if not if_match_passes(request.if_match, user.etag):
+        raise PreconditionFailedError()
+    if user.role == Role.ADMIN.value and user.is_active:
+        ensure_another_active_admin(session, user_id=user.id)
+    # Its sessions go with it (ON DELETE CASCADE), so every token it had stops working at once.
+    session.delete(user)
+    try:
+        session.commit()
+    except StaleDataError:
+        # Changed by someone else after we read it (version_id_col): theirs stands, ours is refused.
+        session.rollback()
+        raise PreconditionFailedError() from None

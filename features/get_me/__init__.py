@@ -1,0 +1,1 @@
+"""GET /api/users/me: read the caller's own user."""

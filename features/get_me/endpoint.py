@@ -1,0 +1,36 @@
+"""GET /api/users/me: the HTTP side of reading one's own user, with ETag and 304."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Response
+
+from features.get_me import handler
+from features.get_me.schemas import GetMeResponse
+from shared.auth import CurrentUser
+from shared.errors import problem_responses
+from shared.etags import if_none_match_hits
+
+router = APIRouter(tags=["users"])
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Your user.",
+        "headers": {"ETag": {"description": "The user's version.", "schema": {"type": "string"}}},
+    },
+    304: {"description": "Not Modified: the ETag in If-None-Match is still current; no body."},
+    **problem_responses(401, 422),
+}
+
+
+@router.get("/api/users/me", response_model=GetMeResponse, responses=RESPONSES)
+def get_me(
+    response: Response,
+    caller: CurrentUser,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> GetMeResponse | Response:
+    """Read your own user record."""
+    me = handler.handle(caller=caller)
+    if if_none_match_hits(if_none_match, me.etag):
+        return Response(status_code=304, headers={"ETag": me.etag})
+    response.headers["ETag"] = me.etag
+    return me.user

@@ -1,0 +1,39 @@
+"""GET /api/users/{user_id}: the HTTP side of reading one user, with ETag and 304."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Response
+
+from features.get_user import handler
+from features.get_user.schemas import GetUserResponse
+from shared.auth import CurrentUser
+from shared.db import SessionDep
+from shared.errors import problem_responses
+from shared.etags import if_none_match_hits
+
+router = APIRouter(tags=["users"])
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The user.",
+        "headers": {"ETag": {"description": "The user's version.", "schema": {"type": "string"}}},
+    },
+    304: {"description": "Not Modified: the ETag in If-None-Match is still current; no body."},
+    **problem_responses(401, 404, 422),
+}
+
+
+@router.get("/api/users/{user_id:int}", response_model=GetUserResponse, responses=RESPONSES)
+def get_user(
+    user_id: int,
+    response: Response,
+    session: SessionDep,
+    caller: CurrentUser,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> GetUserResponse | Response:
+    """Read a user: your own record, or any record as an admin. Others' ids answer 404."""
+    found = handler.handle(user_id, session=session, caller=caller)
+    if if_none_match_hits(if_none_match, found.etag):
+        return Response(status_code=304, headers={"ETag": found.etag})
+    response.headers["ETag"] = found.etag
+    return found.user

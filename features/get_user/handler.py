@@ -1,0 +1,31 @@
+"""Read one user: the user themself or an admin; to anyone else it does not exist."""
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from features.get_user.schemas import GetUserResponse
+from shared.auth import Principal
+from shared.errors import NotFoundError
+from shared.models import User
+
+# The largest id a 64-bit primary key holds; a larger one would overflow the database driver.
+MAX_USER_ID = 2**63 - 1
+
+
+@dataclass(frozen=True, slots=True)
+class FoundUser:
+    user: GetUserResponse
+    etag: str
+
+
+def handle(user_id: int, *, session: Session, caller: Principal) -> FoundUser:
+    # Same answer whether the id exists or not: a non-admin learns nothing about other ids.
+    if not caller.is_admin and user_id != caller.user_id:
+        raise NotFoundError("No such user.")
+    user = session.get(User, user_id) if 0 < user_id <= MAX_USER_ID else None
+    if user is None:
+        raise NotFoundError("No such user.")
+    return FoundUser(
+        user=GetUserResponse.model_validate(user, from_attributes=True), etag=user.etag
+    )

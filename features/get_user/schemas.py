@@ -1,0 +1,16 @@
+"""Response body of GET /api/users/{user_id}."""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel
+
+
+class GetUserResponse(BaseModel):
+    id: int
+    email: str
+    full_name: str | None
+    role: Literal["user", "admin"]
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,1 @@
+"""GET /api/users: admins page through users, optionally filtered by email."""

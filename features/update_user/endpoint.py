@@ -1,0 +1,44 @@
+"""PUT /api/users/{user_id}: the HTTP side of updating a user, with If-Match and ETag."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Response
+
+from features.update_user import handler
+from features.update_user.schemas import UpdateUserRequest, UpdateUserResponse
+from shared.auth import CurrentUser, SettingsDep
+from shared.db import WriteSessionDep
+from shared.errors import problem_responses
+
+router = APIRouter(tags=["users"])
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The updated user.",
+        "headers": {"ETag": {"description": "The new version.", "schema": {"type": "string"}}},
+    },
+    **problem_responses(400, 401, 403, 404, 409, 412, 413, 422),
+}
+
+
+@router.put("/api/users/{user_id:int}", responses=RESPONSES)
+def update_user(
+    user_id: int,
+    body: UpdateUserRequest,
+    response: Response,
+    session: WriteSessionDep,
+    caller: CurrentUser,
+    settings: SettingsDep,
+    if_match: Annotated[str | None, Header()] = None,
+) -> UpdateUserResponse:
+    """Change some fields of a user; your own email or password needs current_password."""
+    updated = handler.handle(
+        body,
+        user_id=user_id,
+        if_match=if_match,
+        session=session,
+        caller=caller,
+        settings=settings,
+    )
+    response.headers["ETag"] = updated.etag
+    return updated.user

@@ -1,0 +1,130 @@
+"""Update a user: who may change what, the password rules, and the last active admin."""
+
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from features.update_user.errors import CurrentPasswordRequiredError, WrongCurrentPasswordError
+from features.update_user.schemas import UpdateUserRequest, UpdateUserResponse
+from shared.auth import Principal, ensure_another_active_admin, revoke_user_sessions
+from shared.config import Settings
+from shared.errors import (
+    EmailTakenError,
+    ForbiddenError,
+    NotFoundError,
+    PreconditionFailedError,
+    WeakPasswordError,
+)
+from shared.etags import if_match_passes
+from shared.models import Role, User, email_key
+from shared.security import hash_password, password_problems, verify_password
+
+# The largest id a 64-bit primary key holds; a larger one would overflow the database driver.
+MAX_USER_ID = 2**63 - 1
+ADMIN_ONLY_FIELDS = frozenset({"role", "is_active"})
+# Someone holding a stolen token must not be able to take the account over with it.
+NEEDS_CURRENT_PASSWORD = frozenset({"email", "password"})
+
+
+@dataclass(frozen=True, slots=True)
+class UpdatedUser:
+    user: UpdateUserResponse
+    etag: str
+
+
+def handle(
+    request: UpdateUserRequest,
+    *,
+    user_id: int,
+    if_match: str | None,
+    session: Session,
+    caller: Principal,
+    settings: Settings,
+) -> UpdatedUser:
+    is_self = user_id == caller.user_id
+    if not caller.is_admin and not is_self:
+        raise NotFoundError("No such user.")
+    changing = request.model_fields_set - {"current_password"}
+    if not caller.is_admin and changing & ADMIN_ONLY_FIELDS:
+        raise ForbiddenError("Only administrators may change role or is_active.")
+
+    # bcrypt runs before the write transaction begins, so the write lock is never held for it.
+    if is_self and changing & NEEDS_CURRENT_PASSWORD:
+        _check_current_password(request.current_password, hashed=caller.user.hashed_password)
+    new_hash = None
+    if request.password is not None:
+        known_email = request.email or (caller.user.email if is_self else None)
+        _refuse_weak_password(request.password, email=known_email, settings=settings)
+        new_hash = hash_password(request.password, rounds=settings.bcrypt_rounds)
+
+    user = session.get(User, user_id) if 0 < user_id <= MAX_USER_ID else None
+    if user is None:
+        raise NotFoundError("No such user.")
+    if not if_match_passes(if_match, user.etag):
+        raise PreconditionFailedError()
+    if request.password is not None:
+        # Cheap, and only now is the email known when an admin sets someone else's password.
+        _refuse_weak_password(
+            request.password, email=request.email or user.email, settings=settings
+        )
+    if _removes_an_active_admin(user, request):
+        ensure_another_active_admin(session, user_id=user.id)
+
+    revoke = _apply(request, user=user, new_hash=new_hash)
+    try:
+        if revoke:
+            revoke_user_sessions(session, user_id=user.id)
+        session.commit()
+    except IntegrityError:
+        # The unique index decides, so of two racing changes to one email exactly one wins.
+        session.rollback()
+        raise EmailTakenError() from None
+    except StaleDataError:
+        # Someone else changed the user after we read it (version_id_col): theirs stands.
+        session.rollback()
+        raise PreconditionFailedError() from None
+    return UpdatedUser(
+        user=UpdateUserResponse.model_validate(user, from_attributes=True), etag=user.etag
+    )
+
+
+def _check_current_password(current_password: str | None, *, hashed: str) -> None:
+    if current_password is None:
+        raise CurrentPasswordRequiredError()
+    if not verify_password(current_password, hashed):
+        raise WrongCurrentPasswordError()
+
+
+def _refuse_weak_password(password: str, *, email: str | None, settings: Settings) -> None:
+    problems = password_problems(password, email=email, min_length=settings.password_min_length)
+    if problems:
+        raise WeakPasswordError(problems)
+
+
+def _removes_an_active_admin(user: User, request: UpdateUserRequest) -> bool:
+    if user.role != Role.ADMIN or not user.is_active:
+        return False
+    demoted = request.role is not None and request.role != Role.ADMIN.value
+    return demoted or request.is_active is False
+
+
+def _apply(request: UpdateUserRequest, *, user: User, new_hash: str | None) -> bool:
+    """Make the requested changes; True when they must end the user's sessions."""
+    revoke = False
+    if request.email is not None and request.email != user.email:
+        user.email = request.email
+        user.email_key = email_key(request.email)
+    if "full_name" in request.model_fields_set and request.full_name != user.full_name:
+        user.full_name = request.full_name
+    if new_hash is not None:
+        user.hashed_password = new_hash
+        revoke = True
+    if request.role is not None and request.role != user.role:
+        user.role = request.role
+        revoke = True
+    if request.is_active is not None and request.is_active != user.is_active:
+        user.is_active = request.is_active
+        revoke = revoke or not request.is_active
+    return revoke

@@ -1,0 +1,278 @@
+"""Rate limits on the `limits` library: per client IP, per IP and account, failures per account.
+
+The limiter lives on `app.state.rate_limiter` (create_app makes it from the settings). Counts
+are kept in RATE_LIMIT_STORAGE_URL: process memory by default, Redis to share them between
+workers and hosts. The strategy is the moving window: a fixed window lets a client spend
+twice its limit across a window boundary (10 at 0:59, 10 at 1:00), which for password
+guessing is exactly the burst a limit is there to stop; our limits are small, so keeping one
+timestamp per counted request costs little.
+
+How a slice uses it (handlers never see FastAPI; they get the plain `FailureCounter`):
+
+Per client IP, the whole route (registration, refresh)::
+
+    @router.post("/api/auth/refresh", dependencies=[rate_limit("refresh")],
+                 responses=problem_responses(..., 429))
+
+Per client IP and something from the body (login: IP + email)::
+
+    def login(body: LoginRequest, limits: RequestLimitsDep, failures: LoginFailuresDep, ...):
+        limits.hit("login", email_key(body.email))
+        return handler.handle(body, ..., failures=failures)
+
+Failed attempts per account, from all IPs (in the login handler)::
+
+    failures.check(account)      # before the password check: over the limit is 429 even
+                                 # with the right password
+    if not verified:
+        failures.record(account)
+        raise InvalidCredentialsError()
+
+A refusal raises RateLimitedError (429 problem) carrying Retry-After and RateLimit-* headers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import ipaddress
+import logging
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, Request, Response
+from limits import RateLimitItem, parse_many
+from limits.storage import Storage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from starlette.types import Scope
+
+from shared.config import IPNetwork, Settings
+from shared.errors import RateLimitedError
+from shared.observability import security_event
+
+logger = logging.getLogger("authservice.ratelimit")
+
+LimitName = Literal["login", "login_failures", "register", "refresh"]
+KEY_PREFIX = "authservice"
+UNKNOWN_CLIENT = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Quota:
+    """Where a client stands against one limit, as the RateLimit-* headers report it."""
+
+    limit: int
+    remaining: int
+    reset_after: int  # seconds until a slot frees
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Remaining": str(self.remaining),
+            "RateLimit-Reset": str(self.reset_after),
+        }
+
+
+class RateLimiter:
+    """The process's limiter: the configured limits, their storage and the trusted proxies."""
+
+    def __init__(self, settings: Settings, *, storage: Storage | None = None) -> None:
+        self.enabled = settings.rate_limit_enabled
+        self.trusted_proxies: Sequence[IPNetwork] = settings.trusted_proxies
+        self.limits: dict[LimitName, list[RateLimitItem]] = {
+            "login": parse_many(settings.rate_limit_login),
+            "login_failures": parse_many(settings.rate_limit_login_failures),
+            "register": parse_many(settings.rate_limit_register),
+            "refresh": parse_many(settings.rate_limit_refresh),
+        }
+        self.storage = storage or storage_from_string(settings.rate_limit_storage_url)
+        self.strategy = MovingWindowRateLimiter(self.storage)
+
+    def hit(self, name: LimitName, *identifiers: str) -> Quota | None:
+        """Count one request against the named limit; RateLimitedError when it is spent.
+
+        Returns the tightest quota left, or None when limiting is off or the storage is down.
+        """
+        return self._count(name, identifiers, consume=True)
+
+    def check(self, name: LimitName, *identifiers: str) -> Quota | None:
+        """Like hit, counting nothing: refuses only when the limit is already spent."""
+        return self._count(name, identifiers, consume=False)
+
+    def reset(self, name: LimitName, *identifiers: str) -> None:
+        """Forget the counts (e.g. an account's failures after a successful login)."""
+        if not self.enabled:
+            return
+        keys = _keys((name, *identifiers))
+        for item in self.limits[name]:
+            self.strategy.clear(item, *keys)
+
+    def _count(self, name: LimitName, identifiers: Sequence[str], *, consume: bool) -> Quota | None:
+        if not self.enabled:
+            return None
+        keys = _keys((name, *identifiers))
+        try:
+            # Every limit is tested before any is spent, so a refusal costs the client nothing.
+            for item in self.limits[name]:
+                if not self.strategy.test(item, *keys):
+                    self._refuse(name, item, keys)
+            if consume:
+                for item in self.limits[name]:
+                    if not self.strategy.hit(item, *keys):
+                        self._refuse(name, item, keys)  # a concurrent request took the last slot
+            return min(
+                (self._quota(item, keys) for item in self.limits[name]),
+                key=lambda quota: quota.remaining,
+            )
+        except RateLimitedError:
+            raise
+        except Exception:
+            # Fail open: an unreachable Redis must not take login down with it. Logged loudly.
+            logger.exception("rate limit storage unavailable; request let through")
+            return None
+
+    def _quota(self, item: RateLimitItem, keys: Sequence[str]) -> Quota:
+        reset_time, remaining = self.strategy.get_window_stats(item, *keys)
+        reset_after = max(0, math.ceil(reset_time - time.time()))
+        return Quota(limit=item.amount, remaining=max(0, remaining), reset_after=reset_after)
+
+    def _refuse(self, name: LimitName, item: RateLimitItem, keys: Sequence[str]) -> None:
+        quota = self._quota(item, keys)
+        retry_after = max(1, quota.reset_after)
+        security_event("rate_limited", limit=name, policy=str(item))
+        raise RateLimitedError(
+            headers={
+                "Retry-After": str(retry_after),
+                **Quota(limit=quota.limit, remaining=0, reset_after=retry_after).headers(),
+            }
+        )
+
+    def client_ip(self, scope: Scope) -> str:
+        """The client's address: the socket peer, or X-Forwarded-For read through trusted proxies.
+
+        The header is read from the right: each hop appends the address it saw, so the first
+        address that is not a trusted proxy is the client. Entries further left were written
+        by the client and are never believed, so nobody picks their own IP.
+        """
+        client = scope.get("client")
+        peer = _parse_ip(client[0]) if client else None
+        if peer is None:
+            return UNKNOWN_CLIENT
+        if self._is_trusted(peer):
+            # Several X-Forwarded-For headers are one list, in order (RFC 9110 field lines).
+            forwarded = ",".join(
+                value.decode("latin-1")
+                for header, value in scope.get("headers", ())
+                if header == b"x-forwarded-for"
+            )
+            for entry in reversed(forwarded.split(",") if forwarded else []):
+                hop = _parse_ip(entry.strip())
+                if hop is None:
+                    break
+                peer = hop
+                if not self._is_trusted(hop):
+                    break
+        return _bucket(peer)
+
+    def _is_trusted(self, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+        return any(address in network for network in self.trusted_proxies)
+
+
+def _parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return address.ipv4_mapped
+    return address
+
+
+def _bucket(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    # One IPv6 subscriber usually holds a whole /64: counting single addresses would let a
+    # client rotate through 2**64 of them.
+    if isinstance(address, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
+def _keys(identifiers: Sequence[str]) -> tuple[str, ...]:
+    # Hashed: the storage (Redis, say) never holds an email, and no key grows with the input.
+    digest = hashlib.sha256("\x00".join(identifiers).encode()).hexdigest()[:32]
+    return (KEY_PREFIX, digest)
+
+
+# --- what endpoints use -------------------------------------------------------------------
+
+
+class RequestLimits:
+    """The limiter bound to one request: its client IP, and the response to report quotas on."""
+
+    def __init__(self, limiter: RateLimiter, *, client_ip: str, response: Response) -> None:
+        self.limiter = limiter
+        self.client_ip = client_ip
+        self.response = response
+
+    def hit(self, name: LimitName, *identifiers: str) -> None:
+        """Count this request against `name` for this client IP (plus identifiers, if any)."""
+        quota = self.limiter.hit(name, self.client_ip, *identifiers)
+        if quota is not None:
+            self.response.headers.update(quota.headers())
+
+
+class FailureCounter:
+    """Failed attempts per account from every IP, for a handler: check, record, reset.
+
+    A plain object, so handlers use it without importing the web framework.
+    """
+
+    def __init__(self, limiter: RateLimiter, *, name: LimitName = "login_failures") -> None:
+        self.limiter = limiter
+        self.name: LimitName = name
+
+    def check(self, account: str) -> None:
+        """Raise RateLimitedError when this account has failed too often lately."""
+        self.limiter.check(self.name, account)
+
+    def record(self, account: str) -> None:
+        """Count one failed attempt; the next check refuses once the limit is spent."""
+        # The caller reports this failure itself (401); the next attempt gets the 429.
+        with contextlib.suppress(RateLimitedError):
+            self.limiter.hit(self.name, account)
+
+    def reset(self, account: str) -> None:
+        """Forget the account's failures, after it proves its password."""
+        self.limiter.reset(self.name, account)
+
+
+def get_rate_limiter(request: Request) -> RateLimiter:
+    limiter: RateLimiter = request.app.state.rate_limiter
+    return limiter
+
+
+def get_request_limits(request: Request, response: Response) -> RequestLimits:
+    limiter = get_rate_limiter(request)
+    return RequestLimits(limiter, client_ip=limiter.client_ip(request.scope), response=response)
+
+
+def get_login_failures(request: Request) -> FailureCounter:
+    return FailureCounter(get_rate_limiter(request))
+
+
+RequestLimitsDep = Annotated[RequestLimits, Depends(get_request_limits)]
+LoginFailuresDep = Annotated[FailureCounter, Depends(get_login_failures)]
+
+
+def rate_limit(name: LimitName) -> Any:
+    """A dependency counting each request to the route against `name`, per client IP.
+
+    Use in `dependencies=[rate_limit("register")]`; declare 429 in the route's responses.
+    """
+
+    def count_request(limits: RequestLimitsDep) -> None:
+        limits.hit(name)
+
+    return Depends(count_request)

@@ -1,0 +1,152 @@
+"""The feature team's tools on a copy of the repository: the slice scaffold and the git hooks."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import main
+from tests.fixtures import REPO_ROOT
+from tests.test_architecture import SLICE_FILES, layout_problems, subprocess_env
+
+BIN = Path(sys.executable).parent
+
+
+def run(*command: str | Path, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(part) for part in command],
+        cwd=cwd,
+        env={**subprocess_env(), **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def git(*args: str, cwd: Path) -> str:
+    result = run("git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args, cwd=cwd)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.fixture
+def repo_copy(tmp_path: Path) -> Path:
+    """What a fresh clone would hold (tracked and new, not ignored, files) in a new git repo,
+    sharing this checkout's .venv and mypy cache."""
+    files = git("ls-files", "-z", "--cached", "--others", "--exclude-standard", cwd=REPO_ROOT)
+    copy = tmp_path / "repo"
+    for name in filter(None, files.split("\0")):
+        source = REPO_ROOT / name
+        if source.is_file():
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, copy / name)
+    (copy / ".venv").symlink_to(BIN.parent)
+    if (REPO_ROOT / ".mypy_cache").is_dir():
+        shutil.copytree(REPO_ROOT / ".mypy_cache", copy / ".mypy_cache")
+    git("init", "-q", cwd=copy)
+    git("add", "-A", cwd=copy)
+    git("commit", "-q", "--no-verify", "-m", "chore: copy", cwd=copy)
+    return copy
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("class", "Python keyword"),
+        ("match", "Python keyword"),
+        ("conftest", "reserved"),
+        ("test_things", "reserved"),
+        ("archive", "not a verb_noun"),
+        ("Archive_User", "not a verb_noun"),
+        ("archive-user", "not a verb_noun"),
+        ("archive_user_", "not a verb_noun"),
+        ("create_user", "already exists"),
+    ],
+)
+def test_new_slice_refuses_a_bad_name_with_a_message_and_nonzero_exit(
+    name: str, why: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = sorted(path.name for path in main.FEATURES_DIR.iterdir())
+    assert main.cli(["new-slice", name]) != 0
+    assert why in capsys.readouterr().err
+    assert sorted(path.name for path in main.FEATURES_DIR.iterdir()) == before
+
+
+def test_new_slice_writes_a_complete_slice_and_lists_the_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(main, "FEATURES_DIR", tmp_path / "features")
+    main.FEATURES_DIR.mkdir()
+    assert main.cli(["new-slice", "archive_user"]) == 0
+    folder = main.FEATURES_DIR / "archive_user"
+    assert sorted(path.name for path in folder.iterdir()) == sorted(
+        [*SLICE_FILES, "test_archive_user.py"]
+    )
+    assert layout_problems(folder) == []
+    assert "wrote features/archive_user/endpoint.py" in capsys.readouterr().out
+
+
+def test_scaffolded_slice_runs_alone_passes_the_checks_and_touches_nothing_else(
+    repo_copy: Path,
+) -> None:
+    result = run(sys.executable, "main.py", "new-slice", "archive_user", cwd=repo_copy)
+    assert result.returncode == 0, result.stderr
+    assert git("status", "--porcelain", cwd=repo_copy) == "?? features/archive_user/\n"
+
+    slice_tests = run(sys.executable, "-m", "pytest", "-q", "features/archive_user", cwd=repo_copy)
+    # The first test fails by design until the team defines the slice's behaviour.
+    assert slice_tests.returncode == 1, slice_tests.stdout
+    assert "1 failed, 3 passed" in slice_tests.stdout
+    assert "test_archive_user_does_what_the_team_defined" in slice_tests.stdout
+    first = (
+        "features/archive_user/test_archive_user.py::test_archive_user_does_what_the_team_defined"
+    )
+    rest = run(
+        sys.executable, "-m", "pytest", "-q", "features/archive_user", "--deselect", first,
+        cwd=repo_copy,
+    )  # fmt: skip
+    assert rest.returncode == 0, rest.stdout
+    assert "3 passed, 1 deselected" in rest.stdout
+
+    for check in (
+        [BIN / "ruff", "check", "features/archive_user"],
+        [BIN / "ruff", "format", "--check", "features/archive_user"],
+        [BIN / "mypy", "features/archive_user"],
+        [BIN / "lint-imports"],
+    ):
+        outcome = run(*check, cwd=repo_copy)
+        assert outcome.returncode == 0, f"{check}: {outcome.stdout}{outcome.stderr}"
+    assert git("status", "--porcelain", cwd=repo_copy) == "?? features/archive_user/\n"
+
+
+def test_pre_commit_hooks_pass_on_a_fresh_copy(repo_copy: Path, tmp_path: Path) -> None:
+    hooks_home = {"PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
+    result = run(BIN / "pre-commit", "run", "--all-files", cwd=repo_copy, **hooks_home)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert git("status", "--porcelain", cwd=repo_copy) == ""
+
+
+@pytest.mark.parametrize(
+    ("message", "accepted"),
+    [
+        ("feat(login): lock an account after repeated failures\n", True),
+        ("fix: keep the request id on 413\n", True),
+        ("added login\n", False),
+        ("feature(login): typo in type\n", False),
+    ],
+)
+def test_commit_message_hook_wants_conventional_commits(
+    message: str, accepted: bool, tmp_path: Path
+) -> None:
+    message_file = tmp_path / "COMMIT_EDITMSG"
+    message_file.write_text(message)
+    result = run(
+        BIN / "pre-commit", "run", "--hook-stage", "commit-msg",
+        "--commit-msg-filename", message_file, "conventional-commit",
+        cwd=REPO_ROOT, PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"),
+    )  # fmt: skip
+    assert (result.returncode == 0) is accepted, result.stdout
