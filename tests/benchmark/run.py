@@ -151,7 +151,9 @@ def _answers(port: int, path: str) -> bool:
 
 
 @contextmanager
-def serve(app: str, *, probe: str, env: Mapping[str, str]) -> Iterator[Server]:
+def serve(
+    app: str, *, probe: str, env: Mapping[str, str], log: Path | None = None
+) -> Iterator[Server]:
     """uvicorn with one worker per core, timed from process start to its first answer."""
     port = _free_port()
     command = [
@@ -170,7 +172,11 @@ def serve(app: str, *, probe: str, env: Mapping[str, str]) -> Iterator[Server]:
         "warning",
     ]
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})
+    # The service's own access log stays on, as in production; it goes to a file.
+    output = open(log or os.devnull, "wb")  # noqa: SIM115 - closed when the server stops
+    process = subprocess.Popen(
+        command, cwd=ROOT, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT
+    )
     try:
         while not _answers(port, probe):
             if process.poll() is not None:
@@ -189,6 +195,7 @@ def serve(app: str, *, probe: str, env: Mapping[str, str]) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        output.close()
 
 
 def wrk_process(
@@ -395,15 +402,16 @@ def reads_during_login_storm(server: Server, env: Mapping[str, str]) -> list[Row
     ]
 
 
-def refresh_chains(server: Server, seeded: Seeded, env: Mapping[str, str]) -> Outcome:
-    """F: the warm-up's surviving chains carry on into the measured run."""
-    warmed = seeded.refresh_tokens.with_suffix(".warmed")
+def refresh_chains(server: Server, tokens: Path, env: Mapping[str, str]) -> Outcome:
+    """F: the warm-up's surviving chains carry on into the measured run, and the measured
+    run's into `tokens` with the suffix .rest, for a later run."""
+    warmed = tokens.with_suffix(".warmed")
     run_wrk(
         "refresh.lua",
         server.url,
         connections=CONNECTIONS,
         seconds=WARMUP_SECONDS,
-        env={**env, "BENCH_TOKENS": str(seeded.refresh_tokens), "BENCH_TOKENS_OUT": str(warmed)},
+        env={**env, "BENCH_TOKENS": str(tokens), "BENCH_TOKENS_OUT": str(warmed)},
     )
     server.wait_idle()
     result = run_wrk(
@@ -411,7 +419,11 @@ def refresh_chains(server: Server, seeded: Seeded, env: Mapping[str, str]) -> Ou
         server.url,
         connections=CONNECTIONS,
         seconds=SECONDS,
-        env={**env, "BENCH_TOKENS": str(warmed), "BENCH_TOKENS_OUT": os.devnull},
+        env={
+            **env,
+            "BENCH_TOKENS": str(warmed),
+            "BENCH_TOKENS_OUT": str(tokens.with_suffix(".rest")),
+        },
     )
     server.wait_idle()
     return result
@@ -438,60 +450,69 @@ def routes_on_branch() -> set[str]:
 
     return {
         f"{method} {route.path}"
-        for module in discover_slices()
-        for route in module.router.routes
+        for router in discover_slices()
+        for route in router.routes
         if isinstance(route, APIRoute)
         for method in route.methods
     }
 
 
-def run_service(workdir: Path, seeded: Seeded, report: Report, *, rate_limits: bool) -> None:
-    env = service_env(workdir, seeded, rate_limits=rate_limits)
+def wanted(key: str) -> bool:
+    """BENCH_ONLY=R1,F runs just those workloads (while working on one path)."""
+    only = os.environ.get("BENCH_ONLY")
+    return not only or key in only.split(",")
+
+
+def run_service(workdir: Path, seeded: Seeded, report: Report) -> None:
+    env = service_env(workdir, seeded, rate_limits=False)
     bound = CORES / report.hash_seconds
-    with serve("main:app", probe="/health", env=env) as server:
-        routes = routes_on_branch()
-        if rate_limits:
-            report.starts["service (rate limits on)"] = server.start_seconds
-            if "GET /api/users/me" not in routes:
-                return
-            report.rows.append(
-                Row(
-                    "R1 limits on",
-                    "GET /api/users/me, rate limiting enabled",
-                    str(CONNECTIONS),
-                    measure(server, "read_me.lua", warm=CONNECTIONS, env=env, label="r1l"),
-                )
-            )
-            return
+    routes = routes_on_branch()
+    workloads = [
+        ("R1", "GET /api/users/me", "read_me.lua", CONNECTIONS, None),
+        ("R2", "GET /api/users/{user_id:int}", "read_user.lua", CONNECTIONS, None),
+        ("L", "POST /api/auth/login", "login.lua", CORES, bound),
+        ("C", "POST /api/users", "create_user.lua", CORES, bound),
+    ]
+    with serve("main:app", probe="/health", env=env, log=workdir / "service.log") as server:
         report.starts["service"] = server.start_seconds
-        workloads = [
-            ("R1", "GET /api/users/me", "read_me.lua", CONNECTIONS, None),
-            ("R2", "GET /api/users/{user_id:int}", "read_user.lua", CONNECTIONS, None),
-            ("L", "POST /api/auth/login", "login.lua", CORES, bound),
-            ("C", "POST /api/users", "create_user.lua", CORES, bound),
-        ]
-        for key, what, script, warm, workload_bound in workloads:
-            if what not in routes:
-                report.missing.append(f"{key} ({what})")
+        for key, route, script, warm, workload_bound in workloads:
+            if not wanted(key):
+                continue
+            if route not in routes:
+                report.missing.append(f"{key} ({route})")
                 continue
             outcome = measure(server, script, warm=warm, env=env, label=key.lower())
-            report.rows.append(Row(key, what, str(CONNECTIONS), outcome, workload_bound))
-        if {"GET /api/users/me", "POST /api/auth/login"} <= routes:
-            report.rows.extend(reads_during_login_storm(server, env))
-        else:
-            report.missing.append("M (needs GET /api/users/me and POST /api/auth/login)")
-        if "POST /api/auth/refresh" in routes:
-            report.rows.append(
-                Row(
-                    "F",
-                    "POST /api/auth/refresh chains",
-                    str(CONNECTIONS),
-                    refresh_chains(server, seeded, env),
+            report.rows.append(Row(key, route, str(CONNECTIONS), outcome, workload_bound))
+        if wanted("M"):
+            if {"GET /api/users/me", "POST /api/auth/login"} <= routes:
+                report.rows.extend(reads_during_login_storm(server, env))
+            else:
+                report.missing.append("M (GET /api/users/me and POST /api/auth/login)")
+        if wanted("F"):
+            if "POST /api/auth/refresh" in routes:
+                outcome = refresh_chains(server, seeded.refresh_tokens, env)
+                report.rows.append(
+                    Row("F", "POST /api/auth/refresh chains", str(CONNECTIONS), outcome)
                 )
-            )
-        else:
-            report.missing.append("F (POST /api/auth/refresh)")
+            else:
+                report.missing.append("F (POST /api/auth/refresh)")
         report.rss = server.rss_mb()
+
+
+def run_with_rate_limits(workdir: Path, seeded: Seeded, report: Report) -> None:
+    """F again with rate limiting on, its limit set out of reach: the cost of counting."""
+    if not wanted("F") or "POST /api/auth/refresh" not in routes_on_branch():
+        return
+    env = {
+        **service_env(workdir, seeded, rate_limits=True),
+        "RATE_LIMIT_REFRESH": "100000000/minute",
+    }
+    with serve("main:app", probe="/health", env=env, log=workdir / "limits.log") as server:
+        report.starts["service, rate limits on"] = server.start_seconds
+        outcome = refresh_chains(server, seeded.refresh_tokens.with_suffix(".rest"), env)
+        report.rows.append(
+            Row("F limits on", "the same, rate limiting on", str(CONNECTIONS), outcome)
+        )
 
 
 def run_ceiling(report: Report) -> None:
@@ -615,8 +636,8 @@ def main() -> int:
         report.hash_seconds = time_one_hash()
         seeded = seed(settings, workdir)
         run_ceiling(report)
-        run_service(workdir, seeded, report, rate_limits=False)
-        run_service(workdir, seeded, report, rate_limits=True)
+        run_service(workdir, seeded, report)
+        run_with_rate_limits(workdir, seeded, report)
     report.load_after = load_average()
     text = render(report)
     RESULTS_FILE.write_text(text)
