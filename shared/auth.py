@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -11,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from shared.config import Settings
-from shared.db import SessionDep
+from shared.db import SessionDep, get_database
 from shared.errors import ForbiddenError, InvalidTokenError, LastAdminError, UnauthorizedError
 from shared.models import AuthSession, Role, User, utcnow
 from shared.security import TokenRejectedError, TokenSettings, decode_access_token
@@ -22,12 +23,16 @@ LOGIN_PATH = "/api/auth/login"
 bearer_scheme = OAuth2PasswordBearer(tokenUrl=LOGIN_PATH, auto_error=False)
 
 
-def get_app_settings(request: Request) -> Settings:
+# The dependencies here are async although they do no I/O: FastAPI runs every sync dependency
+# on a worker thread, a hop that costs more than the work.
+
+
+async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_token_settings(request: Request) -> TokenSettings:
+async def get_token_settings(request: Request) -> TokenSettings:
     token_settings: TokenSettings = request.app.state.token_settings
     return token_settings
 
@@ -111,7 +116,7 @@ def ensure_another_active_admin(session: Session, *, user_id: int) -> None:
         raise LastAdminError()
 
 
-def get_current_user(
+async def get_current_user(
     request: Request,
     session: SessionDep,
     token_settings: TokenSettingsDep,
@@ -119,11 +124,13 @@ def get_current_user(
 ) -> Principal:
     if not token:
         raise UnauthorizedError()
-    principal = authenticate(token, session=session, token_settings=token_settings)
+    principal = await get_database(request).run_read(
+        partial(authenticate, token, session=session, token_settings=token_settings)
+    )
     return _remember_caller(request, principal)
 
 
-def get_optional_user(
+async def get_optional_user(
     request: Request,
     session: SessionDep,
     token_settings: TokenSettingsDep,
@@ -134,11 +141,13 @@ def get_optional_user(
         return None
     if not token:
         raise InvalidTokenError()
-    principal = authenticate(token, session=session, token_settings=token_settings)
+    principal = await get_database(request).run_read(
+        partial(authenticate, token, session=session, token_settings=token_settings)
+    )
     return _remember_caller(request, principal)
 
 
-def get_admin_user(principal: Annotated[Principal, Depends(get_current_user)]) -> Principal:
+async def get_admin_user(principal: Annotated[Principal, Depends(get_current_user)]) -> Principal:
     if not principal.is_admin:
         raise ForbiddenError("Only administrators may do this.")
     return principal

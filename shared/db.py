@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
+import anyio.to_thread
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shared.config import Settings
 
+T = TypeVar("T")
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _BEGIN_OPTION = "sqlite_begin"
 
@@ -42,9 +44,12 @@ def create_db_engine(settings: Settings) -> Engine:
         url,
         # The pool hands connections between threads; each is used by one request at a time.
         connect_args={"check_same_thread": False},
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
-        pool_timeout=settings.db_pool_timeout,
+        # Reads run on the event loop here (Database.reads_inline), and a request gives its
+        # connection back on the loop: waiting there for a free one would wait forever. A
+        # SQLite connection is only an open file, so the pool keeps the configured total and
+        # opens more rather than ever making anyone wait.
+        pool_size=settings.db_pool_size + settings.db_max_overflow,
+        max_overflow=-1,
     )
     _configure_sqlite(engine, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
     return engine
@@ -76,6 +81,10 @@ class Database:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # SQLite is a library call on a local file, and in WAL mode a reader never waits for a
+        # writer: a short read costs less on the event loop than a hop to a worker thread.
+        # Elsewhere a query waits on the network, so it goes to a thread.
+        self.reads_inline = engine.dialect.name == "sqlite"
         self.read_sessions = sessionmaker(bind=engine, expire_on_commit=False)
         self.write_sessions = sessionmaker(
             bind=engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"}),
@@ -88,6 +97,12 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+    async def run_read(self, read: Callable[[], T]) -> T:
+        """Runs a short read (or a session's close) where it is cheapest; see reads_inline."""
+        if self.reads_inline:
+            return read()
+        return await anyio.to_thread.run_sync(read)
 
 
 def alembic_config(database_url: str) -> AlembicConfig:
@@ -120,16 +135,28 @@ def get_database(request: Request) -> Database:
     return database
 
 
-def get_session(request: Request) -> Iterator[Session]:
+# Async, so that FastAPI runs them on the event loop: a sync generator dependency costs two
+# thread hops (enter and exit). Opening a session does no I/O; closing one may (a rollback).
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """A session for a request that only reads."""
-    with get_database(request).read_sessions() as session:
+    database = get_database(request)
+    session = database.read_sessions()
+    try:
         yield session
+    finally:
+        await database.run_read(session.close)
 
 
-def get_write_session(request: Request) -> Iterator[Session]:
+async def get_write_session(request: Request) -> AsyncIterator[Session]:
     """A session for a request that writes: on SQLite it holds the write lock from its start."""
-    with get_database(request).write_sessions() as session:
+    database = get_database(request)
+    session = database.write_sessions()
+    try:
         yield session
+    finally:
+        await database.run_read(session.close)
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
