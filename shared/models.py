@@ -63,6 +63,11 @@ def email_key(email: str) -> str:
     return unicodedata.normalize("NFC", email.strip()).lower()
 
 
+def etag_of(user_id: int, version: int) -> str:
+    """A user's ETag: it changes whenever the user does."""
+    return f'"{user_id}.{version}"'
+
+
 class Role(enum.StrEnum):
     USER = "user"
     ADMIN = "admin"
@@ -100,7 +105,7 @@ class User(Base):
 
     @property
     def etag(self) -> str:
-        return f'"{self.id}.{self.version}"'
+        return etag_of(self.id, self.version)
 
 
 class AuthSession(Base):
