@@ -23,7 +23,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("/api/users/me", response_model=GetMeResponse, responses=RESPONSES)
-def get_me(
+async def get_me(
     response: Response,
     caller: CurrentUser,
     if_none_match: Annotated[str | None, Header()] = None,
