@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import BeforeValidator, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -17,7 +18,17 @@ from sqlalchemy.exc import ArgumentError
 MIN_SECRET_BYTES = 32
 SECRET_FILE_NAME = "jwt_secret"  # noqa: S105 - a file name, not a secret
 
-PositiveDuration = Annotated[timedelta, Field(gt=timedelta(0))]
+
+def _seconds(value: object) -> object:
+    # The environment gives strings, and pydantic reads a string timedelta only as ISO 8601
+    # ("PT10S"); the settings' names promise seconds, so "10" must mean ten seconds.
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+(\.\d+)?\s*", value):
+        return float(value)
+    return value
+
+
+Seconds = Annotated[timedelta, BeforeValidator(_seconds)]
+PositiveDuration = Annotated[Seconds, Field(gt=timedelta(0))]
 
 
 class Settings(BaseSettings):
@@ -40,7 +51,7 @@ class Settings(BaseSettings):
     refresh_token_ttl: PositiveDuration = Field(
         default=timedelta(days=7), validation_alias="REFRESH_TOKEN_TTL_SECONDS"
     )
-    refresh_reuse_grace: Annotated[timedelta, Field(ge=timedelta(0))] = Field(
+    refresh_reuse_grace: Annotated[Seconds, Field(ge=timedelta(0))] = Field(
         default=timedelta(seconds=10), validation_alias="REFRESH_REUSE_GRACE_SECONDS"
     )
     bcrypt_rounds: int = Field(default=12, ge=4, le=31)

@@ -124,7 +124,9 @@ def _is_retry_within_grace(
     return (
         parts.generation == state.generation - 1
         and state.rotated_at is not None
-        and now - state.rotated_at < grace
+        # A request that began before the rotation it lost to sees it in its future: that is
+        # no time elapsed, and with a grace of zero still reuse.
+        and max(now - state.rotated_at, timedelta(0)) < grace
     )
 
 
