@@ -149,47 +149,44 @@ def test_refresh_token_is_not_a_bearer_token(
     assert_refused(whoami(client, tokens.refresh_token))
 
 
-def test_token_of_a_logged_out_session_is_401(
-    client: TestClient, user: User, login_as: Callable[[User], Tokens]
-) -> None:
-    tokens = login_as(user)
-    assert whoami(client, tokens.access_token).status_code == 200
-    logout = client.post("/api/auth/logout", json={"refresh_token": tokens.refresh_token})
-    assert logout.status_code == 204
-    assert_refused(whoami(client, tokens.access_token))
+def log_out(client: TestClient, db_session: Session, user: User, tokens: Tokens) -> None:
+    response = client.post("/api/auth/logout", json={"refresh_token": tokens.refresh_token})
+    assert response.status_code == 204
 
 
-def test_token_of_an_expired_session_is_401(
-    client: TestClient, db_session: Session, user: User, login_as: Callable[[User], Tokens]
-) -> None:
-    tokens = login_as(user)
+def expire(client: TestClient, db_session: Session, user: User, tokens: Tokens) -> None:
     db_session.execute(
         update(AuthSession)
         .where(AuthSession.id == tokens.session_id)
         .values(expires_at=utcnow() - timedelta(seconds=1))
     )
     db_session.commit()
-    assert_refused(whoami(client, tokens.access_token))
 
 
-def test_token_of_a_deactivated_user_is_401(
-    client: TestClient, db_session: Session, login_as: Callable[[User], Tokens]
-) -> None:
-    user = UserFactory()
-    tokens = login_as(user)
+def deactivate(client: TestClient, db_session: Session, user: User, tokens: Tokens) -> None:
     user.is_active = False
     db_session.commit()
-    assert_refused(whoami(client, tokens.access_token))
 
 
-def test_token_of_a_deleted_user_is_401(
-    client: TestClient, db_session: Session, login_as: Callable[[User], Tokens]
+def delete(client: TestClient, db_session: Session, user: User, tokens: Tokens) -> None:
+    db_session.delete(user)
+    db_session.commit()
+
+
+@pytest.mark.parametrize("end", [log_out, expire, deactivate, delete])
+def test_tokens_of_an_ended_session_are_401(
+    client: TestClient,
+    db_session: Session,
+    login_as: Callable[[User], Tokens],
+    end: Callable[[TestClient, Session, User, Tokens], None],
 ) -> None:
     user = UserFactory()
     tokens = login_as(user)
-    db_session.delete(user)
-    db_session.commit()
+    assert whoami(client, tokens.access_token).status_code == 200
+    end(client, db_session, user, tokens)
     assert_refused(whoami(client, tokens.access_token))
+    refreshed = client.post("/api/auth/refresh", json={"refresh_token": tokens.refresh_token})
+    assert_refused(refreshed)
 
 
 # --- journeys over the auth routes --------------------------------------------------------------

@@ -398,3 +398,13 @@ def test_user_table_unchanged_by_refused_logins(client: TestClient, db_session: 
     client.post(URL, json={"email": user.email, "password": "nope-nope-nope"})
     client.post(URL, content=b"{", headers={"Content-Type": "application/json"})
     assert db_session.execute(select(User.hashed_password, User.version)).all() == before
+
+
+@pytest.mark.parametrize("stored", ["", "not-a-hash", "$2b$04$" + "é" * 53])
+def test_unreadable_stored_hash_is_a_refusal_not_a_500(
+    client: TestClient, db_session: Session, stored: str
+) -> None:
+    user = UserFactory(hashed_password=stored)
+    response = client.post(URL, json={"email": user.email, "password": DEFAULT_PASSWORD})
+    assert response.status_code == 401
+    assert session_count(db_session) == 0
