@@ -26,7 +26,12 @@ from shared.auth import CurrentUser
 from shared.config import Settings
 from shared.db import alembic_config, create_db_engine, get_session, get_write_session
 from shared.models import AuthSession, User, utcnow
-from shared.security import create_access_token, new_refresh_key, new_session_id
+from shared.security import (
+    create_access_token,
+    new_refresh_key,
+    new_session_id,
+    refresh_token_for,
+)
 from tests import factories
 
 WHOAMI_PATH = "/__test__/whoami"
@@ -154,6 +159,7 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 class Tokens:
     session_id: str
     access_token: str
+    refresh_token: str
 
     @property
     def headers(self) -> dict[str, str]:
@@ -176,13 +182,17 @@ def login_as(app: FastAPI, db_session: Session) -> Callable[[User], Tokens]:
         )
         db_session.add(auth_session)
         db_session.commit()
+        token_settings = app.state.token_settings
         token = create_access_token(
-            user_id=user.id,
-            session_id=auth_session.id,
-            now=now,
-            settings=app.state.token_settings,
+            user_id=user.id, session_id=auth_session.id, now=now, settings=token_settings
         )
-        return Tokens(session_id=auth_session.id, access_token=token)
+        refresh_token = refresh_token_for(
+            session_id=auth_session.id,
+            generation=0,
+            refresh_key=auth_session.refresh_key,
+            secret=token_settings.secret,
+        )
+        return Tokens(session_id=auth_session.id, access_token=token, refresh_token=refresh_token)
 
     return login
 
