@@ -1,6 +1,6 @@
 """The composition root: create_app() wires the kernel and discovers every slice.
 
-Also the operator's command line: `python main.py create-admin EMAIL`.
+Also the operator's command line: `python main.py create-admin EMAIL` and `python main.py serve`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from types import ModuleType
+from typing import Any
 
 import anyio.to_thread
+import uvicorn
 from email_validator import EmailNotValidError, validate_email
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import select
@@ -24,7 +26,7 @@ from sqlalchemy import select
 import features
 from shared.auth import revoke_user_sessions
 from shared.config import Settings, get_settings
-from shared.db import Database, ensure_migrated
+from shared.db import Database, UnmigratedDatabaseError, ensure_migrated
 from shared.errors import install_error_handlers
 from shared.middleware import RequestContextMiddleware
 from shared.models import Role, User, email_key
@@ -147,6 +149,31 @@ def _read_admin_password(*, required: bool) -> str | None:
     return first
 
 
+def server_options(settings: Settings) -> dict[str, Any]:
+    """How production runs uvicorn: several workers, no reload, proxies trusted by address only."""
+    return {
+        "workers": settings.web_concurrency,
+        "reload": False,
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
+        # SIGTERM stops taking connections and lets requests in flight finish, up to this long.
+        "timeout_graceful_shutdown": settings.graceful_shutdown_seconds,
+        "server_header": False,
+    }
+
+
+def serve(settings: Settings, *, host: str, port: int) -> None:
+    database = Database.from_settings(settings)
+    try:
+        # Checked once here, so an unmigrated database gives one clear message, not one per worker.
+        ensure_migrated(database.engine)
+    except UnmigratedDatabaseError as exc:
+        raise SystemExit(str(exc)) from None
+    finally:
+        database.dispose()
+    uvicorn.run("main:app", host=host, port=port, **server_options(settings))
+
+
 def cli(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python main.py", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -156,8 +183,16 @@ def cli(argv: Sequence[str] | None = None) -> int:
     )
     admin.add_argument("email")
     admin.add_argument("--full-name", default=None)
+    server = commands.add_parser(
+        "serve", help="the production server (WEB_CONCURRENCY workers, FORWARDED_ALLOW_IPS)"
+    )
+    server.add_argument("--host", default="127.0.0.1")
+    server.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
     settings = get_settings()
+    if args.command == "serve":
+        serve(settings, host=args.host, port=args.port)
+        return 0
     exists = _user_exists(args.email, settings=settings)
     password = _read_admin_password(required=not exists)
     print(create_admin(args.email, password=password, full_name=args.full_name, settings=settings))
