@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 
-from main import create_app, server_options
+from main import create_app, serve, server_options
 from shared.db import alembic_config, create_db_engine
 from shared.models import Base, User
 from tests.factories import UserFactory
@@ -107,6 +107,12 @@ def test_worker_count_and_trusted_proxies_come_from_the_environment(
 
 def test_proxy_headers_are_trusted_from_localhost_only_by_default(tmp_path: Path) -> None:
     assert server_options(make_settings(tmp_path))["forwarded_allow_ips"] == ["127.0.0.1"]
+
+
+def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, database_url=f"sqlite:///{tmp_path / 'empty.db'}")
+    with pytest.raises(SystemExit, match="make migrate"):
+        serve(settings, host="127.0.0.1", port=1)
 
 
 def test_migrations_build_the_model_and_downgrade_cleanly(tmp_path: Path) -> None:
