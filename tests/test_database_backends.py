@@ -18,7 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 
-from main import create_app, serve, server_options
+from main import cli, create_app, serve, server_options
+from shared.config import get_settings
 from shared.db import alembic_config, create_db_engine
 from shared.models import Base, User
 from tests.factories import UserFactory
@@ -107,12 +108,28 @@ def test_worker_count_and_trusted_proxies_come_from_the_environment(
 
 def test_proxy_headers_are_trusted_from_localhost_only_by_default(tmp_path: Path) -> None:
     assert server_options(make_settings(tmp_path))["forwarded_allow_ips"] == ["127.0.0.1"]
+    everyone = make_settings(tmp_path, forwarded_allow_ips="*")
+    assert server_options(everyone)["forwarded_allow_ips"] == ["*"]
 
 
 def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, database_url=f"sqlite:///{tmp_path / 'empty.db'}")
     with pytest.raises(SystemExit, match="make migrate"):
         serve(settings, host="127.0.0.1", port=1)
+
+
+def test_serve_command_reads_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env of the developer's
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    monkeypatch.setenv("JWT_SECRET", "x" * 32)
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(SystemExit, match="make migrate"):
+            cli(["serve", "--port", "1"])
+    finally:
+        get_settings.cache_clear()
 
 
 def test_migrations_build_the_model_and_downgrade_cleanly(tmp_path: Path) -> None:
