@@ -284,8 +284,11 @@ def start_server(env: dict[str, str], *, workers: int = 1, port: int | None = No
             str(GRACEFUL_SHUTDOWN_SECONDS),
             "--log-level",
             "warning",
+            "--app-dir",
+            str(REPO_ROOT),
         ],
-        cwd=REPO_ROOT,
+        # Run from the data directory, so a developer's ./.env does not leak into the server.
+        cwd=env["DATA_DIR"],
         env=env,
         # Its own process group, so a kill reaches the workers and not pytest.
         start_new_session=True,

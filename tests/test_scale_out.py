@@ -149,9 +149,10 @@ def start_production_server(env: dict[str, str]) -> LiveServer:
     """`python main.py serve`, as `make serve` runs it (after migrating)."""
     migrate(env["DATABASE_URL"])
     port = free_port()
+    command = [sys.executable, str(REPO_ROOT / "main.py"), "serve"]
     process = subprocess.Popen(
-        [sys.executable, "main.py", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=REPO_ROOT,
+        [*command, "--host", "127.0.0.1", "--port", str(port)],
+        cwd=env["DATA_DIR"],
         env=env,
         start_new_session=True,
         stdout=subprocess.DEVNULL,
