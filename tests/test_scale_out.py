@@ -3,9 +3,9 @@ load, a crash mid-load, a graceful stop, and the production command behind a pro
 
 from __future__ import annotations
 
-import http.client
 import json
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -166,25 +166,32 @@ def test_sigterm_lets_a_sign_up_in_flight_finish(tmp_path: Path, live_database_u
     server = start_production_server(env)
     host, port = server.url.removeprefix("http://").split(":")
     body = json.dumps({"email": "inflight@example.com", "password": PASSWORD}).encode()
-    connection = http.client.HTTPConnection(host, int(port), timeout=30)
-    try:
-        # Headers and half the body: the request is being served when SIGTERM arrives.
-        connection.putrequest("POST", "/api/users")
-        connection.putheader("Content-Type", "application/json")
-        connection.putheader("Content-Length", str(len(body)))
-        connection.endheaders(body[: len(body) // 2])
-        time.sleep(0.2)
+    head = (
+        f"POST /api/users HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nExpect: 100-continue\r\n\r\n"
+    )
+    with socket.create_connection((host, int(port)), timeout=30) as connection:
+        connection.sendall(head.encode())
+        # The server says 100 Continue once the app asks for the body: the request is in flight.
+        assert read_until(connection, b"\r\n\r\n").startswith(b"HTTP/1.1 100")
         server.process.send_signal(signal.SIGTERM)
         wait_until_not_answering(server)
-        connection.send(body[len(body) // 2 :])
-        response = connection.getresponse()
-        assert response.status == 201
-        assert json.loads(response.read())["email"] == "inflight@example.com"
-    finally:
-        connection.close()
+        connection.sendall(body)
+        response = read_until(connection, b"inflight@example.com")
+    assert response.startswith(b"HTTP/1.1 201")
     # A clean exit: not killed at the graceful timeout (a single process re-raises SIGTERM).
     assert server.process.wait(timeout=15) in {0, -signal.SIGTERM}
     assert stored_email_keys(live_database_url) == {"inflight@example.com"}
+
+
+def read_until(connection: socket.socket, marker: bytes) -> bytes:
+    received = b""
+    while marker not in received:
+        chunk = connection.recv(4096)
+        if not chunk:
+            break
+        received += chunk
+    return received
 
 
 def wait_until_not_answering(server: LiveServer) -> None:
