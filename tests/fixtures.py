@@ -33,7 +33,7 @@ from sqlalchemy.pool import NullPool
 
 from main import create_app
 from shared.config import Settings
-from shared.db import alembic_config, create_db_engine, get_session, get_write_session
+from shared.db import create_db_engine, get_session, get_write_session, upgrade_to_head
 from shared.models import AuthSession, User, utcnow
 from shared.security import create_access_token, new_refresh_key, new_session_id
 from tests import factories
@@ -94,12 +94,6 @@ def drop_database(url: str) -> None:
     engine.dispose()
 
 
-def migrate(database_url: str) -> None:
-    from alembic import command
-
-    command.upgrade(alembic_config(database_url), "head")
-
-
 def make_settings(directory: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "app_env": "test",
@@ -122,7 +116,7 @@ def database_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def database_url(database_dir: Path) -> Iterator[str]:
     """This worker's database for the session, migrated once."""
     url = new_database_url(database_dir, "test")
-    migrate(url)
+    upgrade_to_head(url)
     yield url
     drop_database(url)
 
@@ -266,7 +260,7 @@ def server_env(directory: Path, **overrides: str) -> dict[str, str]:
 
 def start_server(env: dict[str, str], *, workers: int = 1, port: int | None = None) -> LiveServer:
     """Migrate env's database and serve it; returns once /health answers."""
-    migrate(env["DATABASE_URL"])
+    upgrade_to_head(env["DATABASE_URL"])
     port = port or free_port()
     process = subprocess.Popen(
         [

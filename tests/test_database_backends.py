@@ -20,14 +20,13 @@ from sqlalchemy.pool import QueuePool
 
 from main import cli, create_app, serve, server_options
 from shared.config import get_settings
-from shared.db import alembic_config, create_db_engine
+from shared.db import alembic_config, create_db_engine, upgrade_to_head
 from shared.models import Base, User
 from tests.factories import UserFactory
 from tests.fixtures import (
     Tokens,
     drop_database,
     make_settings,
-    migrate,
     new_database_url,
     on_postgres,
 )
@@ -135,7 +134,7 @@ def test_serve_command_reads_the_environment(
 def test_migrations_build_the_model_and_downgrade_cleanly(tmp_path: Path) -> None:
     url = new_database_url(tmp_path, "migrations")
     try:
-        migrate(url)
+        upgrade_to_head(url)
         engine = create_engine(url)
         with engine.connect() as connection:
             differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)

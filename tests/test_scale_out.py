@@ -22,13 +22,13 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.engine import make_url
 
+from shared.db import upgrade_to_head
 from shared.models import User
 from tests.fixtures import (
     REPO_ROOT,
     LiveServer,
     free_port,
     kill_server_group,
-    migrate,
     on_postgres,
     server_env,
     start_server,
@@ -147,7 +147,7 @@ def test_sigkill_during_sign_up_load_loses_no_acknowledged_user(
 
 def start_production_server(env: dict[str, str]) -> LiveServer:
     """`python main.py serve`, as `make serve` runs it (after migrating)."""
-    migrate(env["DATABASE_URL"])
+    upgrade_to_head(env["DATABASE_URL"])
     port = free_port()
     command = [sys.executable, str(REPO_ROOT / "main.py"), "serve"]
     process = subprocess.Popen(
