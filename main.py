@@ -410,8 +410,10 @@ def server_options(settings: Settings) -> dict[str, Any]:
     return {
         "workers": settings.web_concurrency,
         "reload": False,
-        "proxy_headers": True,
-        "forwarded_allow_ips": settings.forwarded_allow_ips,
+        # One setting decides whom to believe, for uvicorn (client address and scheme) and the
+        # rate limiter alike; with none, X-Forwarded-* are ignored entirely.
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": [str(network) for network in settings.trusted_proxies] or None,
         # SIGTERM stops taking connections and lets requests in flight finish, up to this long.
         "timeout_graceful_shutdown": settings.graceful_shutdown_seconds,
         "server_header": False,
@@ -444,7 +446,7 @@ def cli(argv: Sequence[str] | None = None) -> int:
     )
     new_slice.add_argument("name", help="the use case in snake_case, verb first: archive_user")
     server = commands.add_parser(
-        "serve", help="the production server (WEB_CONCURRENCY workers, FORWARDED_ALLOW_IPS)"
+        "serve", help="the production server (WEB_CONCURRENCY workers, TRUSTED_PROXIES)"
     )
     server.add_argument("--host", default="127.0.0.1")
     server.add_argument("--port", type=int, default=8000)

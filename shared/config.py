@@ -94,9 +94,6 @@ class Settings(BaseSettings):
     db_pool_pre_ping: bool = True
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
     web_concurrency: int = Field(default=1, ge=1)
-    forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(
-        default_factory=lambda: ["127.0.0.1"]
-    )
     graceful_shutdown_seconds: int = Field(default=30, ge=1)
 
     @field_validator("database_url")
@@ -110,28 +107,6 @@ class Settings(BaseSettings):
         for bare in ("postgres://", "postgresql://"):
             if value.startswith(bare):
                 return "postgresql+psycopg://" + value.removeprefix(bare)
-        return value
-
-    @field_validator("forwarded_allow_ips", mode="before")
-    @classmethod
-    def _split_proxies(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [address.strip() for address in value.split(",") if address.strip()]
-        return value
-
-    @field_validator("forwarded_allow_ips")
-    @classmethod
-    def _proxies_are_addresses(cls, value: list[str]) -> list[str]:
-        # A typo would silently trust no proxy, so every client looked like the proxy: refuse it.
-        for address in value:
-            if address == "*":
-                continue
-            try:
-                ipaddress.ip_network(address, strict=False)
-            except ValueError:
-                raise ValueError(
-                    f"FORWARDED_ALLOW_IPS: {address!r} is not an IP address or network"
-                ) from None
         return value
 
     @field_validator(

@@ -80,7 +80,7 @@ def test_bare_postgres_url_runs_on_psycopg_3(tmp_path: Path, scheme: str) -> Non
         ("db_max_overflow", -1),
         ("db_pool_timeout", 0),
         ("database_url", "not a url"),
-        ("forwarded_allow_ips", "10.0.0.1,proxy.internal"),
+        ("trusted_proxies", "10.0.0.1,proxy.internal"),
         ("web_concurrency", 0),
     ],
 )
@@ -95,20 +95,20 @@ def test_worker_count_and_trusted_proxies_come_from_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("WEB_CONCURRENCY", "4")
-    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "10.0.0.5, 192.168.0.0/24")
+    monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.5, 192.168.0.0/24")
     monkeypatch.setenv("GRACEFUL_SHUTDOWN_SECONDS", "12")
     options = server_options(make_settings(tmp_path))
     assert options["workers"] == 4
-    assert options["forwarded_allow_ips"] == ["10.0.0.5", "192.168.0.0/24"]
+    assert options["forwarded_allow_ips"] == ["10.0.0.5/32", "192.168.0.0/24"]
     assert options["timeout_graceful_shutdown"] == 12
     assert options["proxy_headers"] is True
     assert options["reload"] is False
 
 
-def test_proxy_headers_are_trusted_from_localhost_only_by_default(tmp_path: Path) -> None:
-    assert server_options(make_settings(tmp_path))["forwarded_allow_ips"] == ["127.0.0.1"]
-    everyone = make_settings(tmp_path, forwarded_allow_ips="*")
-    assert server_options(everyone)["forwarded_allow_ips"] == ["*"]
+def test_proxy_headers_are_ignored_unless_a_proxy_is_trusted(tmp_path: Path) -> None:
+    options = server_options(make_settings(tmp_path))
+    assert options["proxy_headers"] is False
+    assert options["forwarded_allow_ips"] is None
 
 
 def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:

@@ -213,7 +213,7 @@ def test_serve_honours_forwarded_headers_only_from_trusted_proxies(
         tmp_path,
         DATABASE_URL=live_database_url,
         WEB_CONCURRENCY="2",
-        FORWARDED_ALLOW_IPS="127.0.0.1",
+        TRUSTED_PROXIES="127.0.0.1",
     )
     server = start_production_server(env)
     forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}

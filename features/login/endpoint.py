@@ -12,6 +12,8 @@ from features.login.schemas import LoginForm, LoginRequest, LoginResponse
 from shared.auth import LOGIN_PATH, SettingsDep, TokenSettingsDep
 from shared.db import SessionDep, WriteSessionDep
 from shared.errors import problem_responses
+from shared.models import email_key
+from shared.ratelimit import LoginFailuresDep, RequestLimitsDep
 
 router = APIRouter(tags=["auth"])
 
@@ -42,7 +44,7 @@ async def read_credentials(request: Request) -> LoginRequest:
 
 @router.post(
     LOGIN_PATH,
-    responses=problem_responses(400, 401, 403, 413, 415, 422),
+    responses=problem_responses(400, 401, 403, 413, 415, 422, 429),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -60,10 +62,14 @@ def login(
     write_session: WriteSessionDep,
     settings: SettingsDep,
     token_settings: TokenSettingsDep,
+    limits: RequestLimitsDep,
+    failures: LoginFailuresDep,
 ) -> LoginResponse:
     """Log in with email and password; returns a short-lived access token and a refresh token."""
+    limits.hit("login", email_key(credentials.email))
     tokens = handler.handle(
         credentials,
+        failures=failures,
         read_session=read_session,
         write_session=write_session,
         settings=settings,

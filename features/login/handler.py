@@ -10,6 +10,8 @@ from features.login.errors import AccountDisabledError, UnknownEmailError, Wrong
 from features.login.schemas import LoginRequest, LoginResponse
 from shared.config import Settings
 from shared.models import AuthSession, User, email_key, utcnow
+from shared.observability import security_event
+from shared.ratelimit import FailureCounter
 from shared.security import (
     TokenSettings,
     create_access_token,
@@ -41,8 +43,12 @@ def handle(
     write_session: Session,
     settings: Settings,
     token_settings: TokenSettings,
+    failures: FailureCounter,
 ) -> LoginResponse:
-    """Raises UnknownEmailError, WrongPasswordError or AccountDisabledError when refused."""
+    """Raises UnknownEmailError, WrongPasswordError or AccountDisabledError when refused, and
+    RateLimitedError when the account has failed too often lately, whatever the password."""
+    account_key = email_key(request.email)
+    failures.check(account_key)
     account = _find_account(read_session, email=request.email)
     # bcrypt takes a core for a quarter of a second: no transaction (and on SQLite no lock)
     # may be open while it runs.
@@ -50,9 +56,15 @@ def handle(
     if account is None:
         # The same work as a wrong password, so the answer's timing does not tell them apart.
         verify_password(request.password, dummy_hash(settings.bcrypt_rounds))
+        # Counted like a wrong password, so the limit tells no one which emails exist.
+        failures.record(account_key)
+        security_event("login_failed", user_id=None, reason="unknown_email")
         raise UnknownEmailError()
     if not verify_password(request.password, account.hashed_password):
+        failures.record(account_key)
+        security_event("login_failed", user_id=account.id, reason="wrong_password")
         raise WrongPasswordError()
+    failures.reset(account_key)
     if not account.is_active:
         raise AccountDisabledError()
     upgraded = None
@@ -73,6 +85,7 @@ def handle(
     _purge_expired_sessions(write_session, now=now)
     write_session.add(auth_session)
     write_session.commit()
+    security_event("login_succeeded", user_id=account.id, session_id=auth_session.id)
     return _token_pair(auth_session, now=now, token_settings=token_settings)
 
 

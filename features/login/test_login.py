@@ -5,6 +5,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -15,6 +16,7 @@ from features.login.schemas import LoginRequest
 from main import create_app
 from shared.config import Settings
 from shared.models import AuthSession, User, utcnow
+from shared.ratelimit import FailureCounter, RateLimiter
 from shared.security import (
     TokenSettings,
     decode_access_token,
@@ -377,6 +379,7 @@ def login(db_session: Session, settings: Settings, email: str, password: str) ->
             algorithm="HS256",
             access_ttl=timedelta(minutes=1),
         ),
+        failures=FailureCounter(RateLimiter(settings)),
     )
 
 
@@ -410,3 +413,69 @@ def test_unreadable_stored_hash_is_a_refusal_not_a_500(
     response = client.post(URL, json={"email": user.email, "password": DEFAULT_PASSWORD})
     assert response.status_code == 401
     assert session_count(db_session) == 0
+
+
+# --- rate limits --------------------------------------------------------------------------------
+
+
+class TestRateLimits:
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return settings.model_copy(
+            update={
+                "rate_limit_enabled": True,
+                "rate_limit_login": "3/minute",
+                "rate_limit_login_failures": "2/15minutes",
+            }
+        )
+
+    def from_ip(self, app: FastAPI, ip: str) -> TestClient:
+        return TestClient(app, client=(ip, 40000), raise_server_exceptions=False)
+
+    def test_per_ip_and_email_limit_refuses_even_the_right_password(
+        self, app: FastAPI, user: User
+    ) -> None:
+        body = {"email": user.email, "password": DEFAULT_PASSWORD}
+        with self.from_ip(app, "198.51.100.7") as client:
+            statuses = [client.post(URL, json=body).status_code for _ in range(4)]
+            refused = client.post(URL, json=body)
+        assert statuses == [200, 200, 200, 429]
+        assert refused.status_code == 429
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert refused.json()["code"] == "rate_limited"
+        assert int(refused.headers["retry-after"]) > 0
+        assert refused.headers["ratelimit-remaining"] == "0"
+        assert "access_token" not in refused.text
+        # Another address is counted apart.
+        with self.from_ip(app, "198.51.100.8") as other:
+            assert other.post(URL, json=body).status_code == 200
+
+    def test_failures_per_account_are_counted_across_addresses(
+        self, app: FastAPI, user: User
+    ) -> None:
+        wrong = {"email": user.email, "password": "not the password at all"}
+        right = {"email": user.email.upper(), "password": DEFAULT_PASSWORD}
+        for ip in ("203.0.113.1", "203.0.113.2"):
+            with self.from_ip(app, ip) as client:
+                assert client.post(URL, json=wrong).status_code == 401
+        # A third address, the right password: the account has failed too often lately.
+        with self.from_ip(app, "203.0.113.3") as client:
+            refused = client.post(URL, json=right)
+        assert refused.status_code == 429
+        assert "retry-after" in refused.headers
+
+    def test_unknown_emails_are_limited_like_known_ones(self, app: FastAPI) -> None:
+        body = {"email": "nobody@example.com", "password": "not the password at all"}
+        with self.from_ip(app, "192.0.2.10") as client:
+            statuses = [client.post(URL, json=body).status_code for _ in range(3)]
+        assert statuses == [401, 401, 429]
+
+    def test_a_success_forgets_earlier_failures(self, app: FastAPI, user: User) -> None:
+        with self.from_ip(app, "192.0.2.20") as client:
+            wrong = {"email": user.email, "password": "not the password at all"}
+            assert client.post(URL, json=wrong).status_code == 401
+            ok = client.post(URL, json={"email": user.email, "password": DEFAULT_PASSWORD})
+            assert ok.status_code == 200
+        with self.from_ip(app, "192.0.2.21") as client:
+            assert client.post(URL, json=wrong).status_code == 401
+            assert client.post(URL, json=wrong).status_code == 401

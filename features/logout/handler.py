@@ -5,6 +5,7 @@ from sqlalchemy.orm import Session
 
 from features.logout.schemas import LogoutRequest
 from shared.models import AuthSession, utcnow
+from shared.observability import security_event
 from shared.security import TokenSettings, parse_refresh_token, refresh_mac_matches
 
 
@@ -14,7 +15,7 @@ def handle(request: LogoutRequest, *, session: Session, token_settings: TokenSet
     if parts is None:
         return
     row = session.execute(
-        select(AuthSession.refresh_key, AuthSession.generation).where(
+        select(AuthSession.refresh_key, AuthSession.generation, AuthSession.user_id).where(
             AuthSession.id == parts.session_id
         )
     ).one_or_none()
@@ -38,3 +39,4 @@ def handle(request: LogoutRequest, *, session: Session, token_settings: TokenSet
         .values(revoked_at=utcnow())
     )
     session.commit()
+    security_event("logout", user_id=row.user_id, session_id=parts.session_id)

@@ -7,11 +7,16 @@ from features.refresh.schemas import RefreshRequest, RefreshResponse
 from shared.auth import SettingsDep, TokenSettingsDep
 from shared.db import WriteSessionDep
 from shared.errors import problem_responses
+from shared.ratelimit import rate_limit
 
 router = APIRouter(tags=["auth"])
 
 
-@router.post("/api/auth/refresh", responses=problem_responses(400, 401, 413, 422))
+@router.post(
+    "/api/auth/refresh",
+    dependencies=[rate_limit("refresh")],
+    responses=problem_responses(400, 401, 413, 422, 429),
+)
 def refresh(
     body: RefreshRequest,
     response: Response,

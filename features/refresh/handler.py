@@ -11,6 +11,7 @@ from features.refresh.schemas import RefreshRequest, RefreshResponse
 from shared.config import Settings
 from shared.errors import InvalidTokenError
 from shared.models import AuthSession, User, utcnow
+from shared.observability import security_event
 from shared.security import (
     RefreshTokenParts,
     TokenSettings,
@@ -89,6 +90,7 @@ def handle(
         .values(revoked_at=now)
     )
     session.commit()
+    security_event("refresh_reuse_detected", user_id=state.user_id, session_id=state.id)
     raise RefreshTokenReusedError()
 
 

@@ -245,3 +245,32 @@ def test_handler_rotates_then_detects_reuse(
             settings=strict,
             token_settings=token_settings,
         )
+
+
+class TestRateLimit:
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return settings.model_copy(
+            update={"rate_limit_enabled": True, "rate_limit_refresh": "2/minute"}
+        )
+
+    def test_refresh_is_limited_per_client_ip(
+        self,
+        client: TestClient,
+        db_session: Session,
+        user: User,
+        login_as: Callable[[User], Tokens],
+    ) -> None:
+        tokens = login_as(user)
+        token = tokens.refresh_token
+        for _ in range(2):
+            response = client.post(URL, json={"refresh_token": token})
+            assert response.status_code == 200
+            token = response.json()["refresh_token"]
+        refused = client.post(URL, json={"refresh_token": token})
+        assert refused.status_code == 429
+        assert int(refused.headers["retry-after"]) > 0
+        # Refused before it was looked at: not spent, and the session lives on.
+        state = db_session.get(AuthSession, tokens.session_id, populate_existing=True)
+        assert state is not None
+        assert (state.generation, state.revoked_at) == (2, None)
