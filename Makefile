@@ -13,7 +13,10 @@ PORT ?= 8000
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 # In CI the PostgreSQL run is mandatory: unreachable is a failure, not a skip.
 REQUIRE_POSTGRES ?= $(if $(CI),1,)
-PYTEST := $(BIN)/pytest -n auto --cov --cov-report=term --cov-fail-under=90
+# Timing-sensitive tests (marked serial) run alone after the parallel run, adding to its
+# coverage: measured beside other tests' bcrypt work on two cores, their medians are noise.
+PYTEST := $(BIN)/pytest -n auto -m "not serial" --cov --cov-report= --cov-fail-under=0 && \
+	$(BIN)/pytest -m serial --cov --cov-append --cov-report=term --cov-fail-under=90
 
 .PHONY: help run serve test lint typecheck contracts pytest pytest-sqlite pytest-postgres \
 	migrate revision create-admin slice openapi-snapshot hooks clean
@@ -74,7 +77,7 @@ pytest-sqlite: install ## the test suite on SQLite
 pytest-postgres: install ## the test suite on PostgreSQL at PG_TEST_URL; skipped when none answers, outside CI
 	@if $(BIN)/python -c "import sys, sqlalchemy as sa; sa.create_engine(sys.argv[1], connect_args={'connect_timeout': 3}).connect().close()" "$(PG_TEST_URL)" 2>/dev/null; then \
 		echo "Running the test suite again on PostgreSQL ($(PG_TEST_URL))"; \
-		TEST_DATABASE_URL="$(PG_TEST_URL)" $(PYTEST); \
+		export TEST_DATABASE_URL="$(PG_TEST_URL)"; $(PYTEST); \
 	elif [ -n "$(REQUIRE_POSTGRES)" ]; then \
 		echo "FAILED: PostgreSQL does not answer at $(PG_TEST_URL), and CI requires the PostgreSQL run." >&2; exit 1; \
 	else \

@@ -337,6 +337,7 @@ def test_hash_of_the_configured_cost_is_kept(client: TestClient, db_session: Ses
     assert user.hashed_password == before
 
 
+@pytest.mark.serial
 class TestTiming:
     ROUNDS = 10  # hashing dominates the request at this cost, so a skipped hash would show
 
