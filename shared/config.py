@@ -91,7 +91,10 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(default=20, ge=0)
     db_pool_timeout: float = Field(default=30.0, gt=0)
     db_pool_recycle: int = Field(default=1800, ge=-1)
+    db_pool_pre_ping: bool = True
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
+    web_concurrency: int = Field(default=1, ge=1)
+    graceful_shutdown_seconds: int = Field(default=30, ge=1)
 
     @field_validator("database_url")
     @classmethod
@@ -100,6 +103,10 @@ class Settings(BaseSettings):
             make_url(value)
         except ArgumentError as exc:
             raise ValueError(f"DATABASE_URL is not a SQLAlchemy URL: {exc}") from None
+        # Bare postgres(ql):// would pick psycopg2, which is not installed; psycopg 3 is.
+        for bare in ("postgres://", "postgresql://"):
+            if value.startswith(bare):
+                return "postgresql+psycopg://" + value.removeprefix(bare)
         return value
 
     @field_validator(

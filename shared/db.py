@@ -36,7 +36,8 @@ def create_db_engine(settings: Settings) -> Engine:
             max_overflow=settings.db_max_overflow,
             pool_timeout=settings.db_pool_timeout,
             pool_recycle=settings.db_pool_recycle,
-            pool_pre_ping=True,
+            # A connection the server or a proxy closed while idle is replaced, not handed out.
+            pool_pre_ping=settings.db_pool_pre_ping,
         )
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)

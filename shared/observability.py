@@ -24,7 +24,8 @@ def security_event(name: str, **fields: Any) -> None:
     """Log one security event as its own line: `security_event("login_failed", user_id=7)`.
 
     Names in use: login_succeeded, login_failed, refresh_reuse_detected, logout,
-    password_changed, role_changed, user_deactivated, user_deleted, rate_limited.
+    password_changed, role_changed, user_deactivated, user_reactivated, user_deleted,
+    rate_limited.
     Pass ids (user_id, session_id), never a password, token or hash: a field whose name
     looks like one is replaced by "[redacted]" all the same. Prefer `user_id` to an email
     as typed: people type their password into the email box.

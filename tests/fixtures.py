@@ -1,9 +1,17 @@
 """Shared pytest fixtures: settings, a migrated database, a rolled-back transaction per test,
-an app and client over it, tokens for factory users, and a real server in a subprocess."""
+an app and client over it, tokens for factory users, and a real server in a subprocess.
+
+The backend: SQLite files in temporary folders, unless TEST_DATABASE_URL names a PostgreSQL
+server (`postgresql+psycopg://postgres@127.0.0.1:5432/postgres`). Its database is only used
+to create and drop others: every pytest-xdist worker gets its own migrated database for the
+session, every live server a fresh one, all dropped afterwards."""
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -18,32 +26,86 @@ import httpx
 import pytest
 from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine
+from sqlalchemy import URL, Connection, Engine, create_engine
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from main import create_app
 from shared.auth import CurrentUser
 from shared.config import Settings
-from shared.db import alembic_config, create_db_engine, get_session, get_write_session
+from shared.db import create_db_engine, get_session, get_write_session, upgrade_to_head
 from shared.models import AuthSession, User, utcnow
-from shared.security import create_access_token, new_refresh_key, new_session_id
+from shared.security import (
+    create_access_token,
+    new_refresh_key,
+    new_session_id,
+    refresh_token_for,
+)
 from tests import factories
 
 WHOAMI_PATH = "/__test__/whoami"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FEATURES_DIR = REPO_ROOT / "features"
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
+GRACEFUL_SHUTDOWN_SECONDS = 10
+
+# --- the database backend ---------------------------------------------------------------------
+
+_database_numbers = itertools.count()
 
 
-def database_url_for(directory: Path) -> str:
-    """The test database: SQLite in a temporary folder unless TEST_DATABASE_URL names another."""
-    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{directory / 'test.db'}"
+def postgres_server() -> URL | None:
+    """The PostgreSQL server the tests run on, or None for SQLite."""
+    raw = os.environ.get("TEST_DATABASE_URL", "").strip()
+    if not raw:
+        return None
+    url = make_url(Settings(_env_file=None, database_url=raw).database_url)  # type: ignore[call-arg]
+    if url.get_backend_name() != "postgresql":
+        raise pytest.UsageError(f"TEST_DATABASE_URL must name a PostgreSQL server, not {raw!r}")
+    return url
+
+
+def on_postgres() -> bool:
+    return postgres_server() is not None
+
+
+def _maintenance_engine(server: URL) -> Engine:
+    # CREATE/DROP DATABASE cannot run inside a transaction.
+    return create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+
+def new_database_url(directory: Path, purpose: str) -> str:
+    """A new, empty database: a SQLite file in directory, or a database on the PG server."""
+    server = postgres_server()
+    if server is None:
+        return f"sqlite:///{directory / f'{purpose}.db'}"
+    # Unique across xdist workers and across test runs sharing one server.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"authtest_{worker}_{os.getpid()}_{purpose}{next(_database_numbers)}"
+    engine = _maintenance_engine(server)
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine.dispose()
+    return server.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(url: str) -> None:
+    """Drop a database made by new_database_url (SQLite files go with their temporary folder)."""
+    server = postgres_server()
+    parsed = make_url(url)
+    if server is None or parsed.get_backend_name() != "postgresql":
+        return
+    engine = _maintenance_engine(server)
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
+    engine.dispose()
 
 
 def make_settings(directory: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "app_env": "test",
-        "database_url": database_url_for(directory),
+        "database_url": f"sqlite:///{directory / 'test.db'}",
         "data_dir": directory,
         "jwt_secret": TEST_SECRET,
         "bcrypt_rounds": factories.TEST_BCRYPT_ROUNDS,
@@ -59,22 +121,24 @@ def database_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def engine(database_dir: Path) -> Iterator[Engine]:
-    from alembic import command
+def database_url(database_dir: Path) -> Iterator[str]:
+    """This worker's database for the session, migrated once."""
+    url = new_database_url(database_dir, "test")
+    upgrade_to_head(url)
+    yield url
+    drop_database(url)
 
-    settings = make_settings(database_dir)
-    engine = create_db_engine(settings)
-    with engine.begin() as connection:
-        config = alembic_config(settings.database_url)
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+
+@pytest.fixture(scope="session")
+def engine(database_dir: Path, database_url: str) -> Iterator[Engine]:
+    engine = create_db_engine(make_settings(database_dir, database_url=database_url))
     yield engine
     engine.dispose()
 
 
 @pytest.fixture
-def settings(database_dir: Path) -> Settings:
-    return make_settings(database_dir)
+def settings(database_dir: Path, database_url: str) -> Settings:
+    return make_settings(database_dir, database_url=database_url)
 
 
 @pytest.fixture
@@ -154,6 +218,7 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 class Tokens:
     session_id: str
     access_token: str
+    refresh_token: str
 
     @property
     def headers(self) -> dict[str, str]:
@@ -176,13 +241,17 @@ def login_as(app: FastAPI, db_session: Session) -> Callable[[User], Tokens]:
         )
         db_session.add(auth_session)
         db_session.commit()
+        token_settings = app.state.token_settings
         token = create_access_token(
-            user_id=user.id,
-            session_id=auth_session.id,
-            now=now,
-            settings=app.state.token_settings,
+            user_id=user.id, session_id=auth_session.id, now=now, settings=token_settings
         )
-        return Tokens(session_id=auth_session.id, access_token=token)
+        refresh_token = refresh_token_for(
+            session_id=auth_session.id,
+            generation=0,
+            refresh_key=auth_session.refresh_key,
+            secret=token_settings.secret,
+        )
+        return Tokens(session_id=auth_session.id, access_token=token, refresh_token=refresh_token)
 
     return login
 
@@ -217,6 +286,7 @@ class LiveServer:
 
 
 def server_env(directory: Path, **overrides: str) -> dict[str, str]:
+    """The server's environment; pass DATABASE_URL=new_database_url(...) to run on PostgreSQL."""
     env = {
         **os.environ,
         "APP_ENV": "test",
@@ -230,11 +300,10 @@ def server_env(directory: Path, **overrides: str) -> dict[str, str]:
     return env
 
 
-def start_server(env: dict[str, str], *, workers: int = 1) -> LiveServer:
-    from alembic import command
-
-    command.upgrade(alembic_config(env["DATABASE_URL"]), "head")
-    port = free_port()
+def start_server(env: dict[str, str], *, workers: int = 1, port: int | None = None) -> LiveServer:
+    """Migrate env's database and serve it; returns once /health answers."""
+    upgrade_to_head(env["DATABASE_URL"])
+    port = port or free_port()
     process = subprocess.Popen(
         [
             sys.executable,
@@ -247,15 +316,27 @@ def start_server(env: dict[str, str], *, workers: int = 1) -> LiveServer:
             str(port),
             "--workers",
             str(workers),
+            "--timeout-graceful-shutdown",
+            str(GRACEFUL_SHUTDOWN_SECONDS),
             "--log-level",
             "warning",
             # The app reads X-Forwarded-For itself, through TRUSTED_PROXIES only.
             "--no-proxy-headers",
+            "--app-dir",
+            str(REPO_ROOT),
         ],
-        cwd=REPO_ROOT,
+        # Run from the data directory, so a developer's ./.env does not leak into the server.
+        cwd=env["DATA_DIR"],
         env=env,
+        # Its own process group, so a kill reaches the workers and not pytest.
+        start_new_session=True,
     )
-    url = f"http://127.0.0.1:{port}"
+    return wait_until_serving(process, f"http://127.0.0.1:{port}", env)
+
+
+def wait_until_serving(
+    process: subprocess.Popen[bytes], url: str, env: dict[str, str]
+) -> LiveServer:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -265,21 +346,37 @@ def start_server(env: dict[str, str], *, workers: int = 1) -> LiveServer:
                 return LiveServer(url=url, process=process, env=env)
         except httpx.TransportError:
             time.sleep(0.05)
-    process.kill()
+    kill_server_group(process)
     raise RuntimeError("server did not answer within 30 s")
 
 
-def stop_server(server: LiveServer) -> None:
+def kill_server_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the server and every worker it started: a crash, nothing gets to clean up."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def stop_server(server: LiveServer) -> int:
+    """SIGTERM, as an orchestrator stops it; returns the exit status."""
     server.process.terminate()
     try:
-        server.process.wait(timeout=15)
+        return server.process.wait(timeout=GRACEFUL_SHUTDOWN_SECONDS + 5)
     except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait()
+        kill_server_group(server.process)
+        raise
 
 
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    server = start_server(server_env(tmp_path))
+def live_database_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh database for one live server (SQLite or PostgreSQL, as the run says)."""
+    url = new_database_url(tmp_path, "live")
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture
+def live_server(tmp_path: Path, live_database_url: str) -> Iterator[LiveServer]:
+    server = start_server(server_env(tmp_path, DATABASE_URL=live_database_url))
     yield server
     stop_server(server)

@@ -8,6 +8,7 @@ from shared.auth import Principal, ensure_another_active_admin
 from shared.errors import NotFoundError, PreconditionFailedError
 from shared.etags import if_match_passes
 from shared.models import Role, User
+from shared.observability import security_event
 
 # The largest id a 64-bit primary key holds; a larger one would overflow the database driver.
 MAX_USER_ID = 2**63 - 1
@@ -32,3 +33,4 @@ def handle(request: DeleteUserRequest, *, session: Session, caller: Principal) -
         # Changed by someone else after we read it (version_id_col): theirs stands, ours is refused.
         session.rollback()
         raise PreconditionFailedError() from None
+    security_event("user_deleted", user_id=user_id, by_user_id=caller.user_id)

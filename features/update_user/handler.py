@@ -19,6 +19,7 @@ from shared.errors import (
 )
 from shared.etags import if_match_passes
 from shared.models import Role, User, email_key
+from shared.observability import security_event
 from shared.security import hash_password, password_problems, verify_password
 
 # The largest id a 64-bit primary key holds; a larger one would overflow the database driver.
@@ -32,6 +33,10 @@ NEEDS_CURRENT_PASSWORD = frozenset({"email", "password"})
 class UpdatedUser:
     user: UpdateUserResponse
     etag: str
+
+
+# Changes after which every token issued so far must be refused.
+REVOKING_EVENTS = frozenset({"password_changed", "role_changed", "user_deactivated"})
 
 
 def handle(
@@ -72,9 +77,10 @@ def handle(
     if _removes_an_active_admin(user, request):
         ensure_another_active_admin(session, user_id=user.id)
 
-    revoke = _apply(request, user=user, new_hash=new_hash)
+    events = _apply(request, user=user, new_hash=new_hash)
     try:
-        if revoke:
+        # Reactivation revives nothing: the sessions ended at deactivation stay ended.
+        if REVOKING_EVENTS.intersection(events):
             revoke_user_sessions(session, user_id=user.id)
         session.commit()
     except IntegrityError:
@@ -85,6 +91,8 @@ def handle(
         # Someone else changed the user after we read it (version_id_col): theirs stands.
         session.rollback()
         raise PreconditionFailedError() from None
+    for event in events:
+        security_event(event, user_id=user.id, by_user_id=caller.user_id, role=user.role)
     return UpdatedUser(
         user=UpdateUserResponse.model_validate(user, from_attributes=True), etag=user.etag
     )
@@ -110,9 +118,9 @@ def _removes_an_active_admin(user: User, request: UpdateUserRequest) -> bool:
     return demoted or request.is_active is False
 
 
-def _apply(request: UpdateUserRequest, *, user: User, new_hash: str | None) -> bool:
-    """Make the requested changes; True when they must end the user's sessions."""
-    revoke = False
+def _apply(request: UpdateUserRequest, *, user: User, new_hash: str | None) -> list[str]:
+    """Make the requested changes; returns the security events among them."""
+    events = []
     if request.email is not None and request.email != user.email:
         user.email = request.email
         user.email_key = email_key(request.email)
@@ -120,11 +128,11 @@ def _apply(request: UpdateUserRequest, *, user: User, new_hash: str | None) -> b
         user.full_name = request.full_name
     if new_hash is not None:
         user.hashed_password = new_hash
-        revoke = True
+        events.append("password_changed")
     if request.role is not None and request.role != user.role:
         user.role = request.role
-        revoke = True
+        events.append("role_changed")
     if request.is_active is not None and request.is_active != user.is_active:
         user.is_active = request.is_active
-        revoke = revoke or not request.is_active
-    return revoke
+        events.append("user_reactivated" if request.is_active else "user_deactivated")
+    return events

@@ -1,0 +1,1 @@
+"""POST /api/auth/logout: end the login session a refresh token belongs to."""

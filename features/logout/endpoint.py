@@ -1,0 +1,20 @@
+"""POST /api/auth/logout: the HTTP side of logging out."""
+
+from fastapi import APIRouter, Response
+
+from features.logout import handler
+from features.logout.schemas import LogoutRequest
+from shared.auth import TokenSettingsDep
+from shared.db import WriteSessionDep
+from shared.errors import problem_responses
+
+router = APIRouter(tags=["auth"])
+
+
+@router.post("/api/auth/logout", status_code=204, responses=problem_responses(400, 413, 422))
+def logout(
+    body: LogoutRequest, session: WriteSessionDep, token_settings: TokenSettingsDep
+) -> Response:
+    """End the session of this refresh token: its refresh and access tokens stop working now."""
+    handler.handle(body, session=session, token_settings=token_settings)
+    return Response(status_code=204)

@@ -1,0 +1,1 @@
+"""POST /api/auth/refresh: spend a refresh token for a new token pair (rotation)."""

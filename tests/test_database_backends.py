@@ -1,0 +1,193 @@
+"""The same code on SQLite and PostgreSQL: engine settings, migrations, constraints, big ids."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
+from sqlalchemy import Engine, create_engine, inspect, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import QueuePool
+
+from main import cli, create_app, serve, server_options
+from shared.config import get_settings
+from shared.db import alembic_config, create_db_engine, upgrade_to_head
+from shared.models import Base, User
+from tests.factories import UserFactory
+from tests.fixtures import (
+    Tokens,
+    drop_database,
+    make_settings,
+    new_database_url,
+    on_postgres,
+)
+
+PG_URL = "postgresql+psycopg://app:secret@db.internal:5432/auth"
+
+
+def test_suite_runs_on_the_backend_it_was_asked_for(engine: Engine) -> None:
+    # Guards the PostgreSQL pass against silently testing SQLite again.
+    assert engine.dialect.name == ("postgresql" if on_postgres() else "sqlite")
+
+
+def test_pool_settings_reach_the_postgres_engine(tmp_path: Path) -> None:
+    settings = make_settings(
+        tmp_path,
+        database_url=PG_URL,
+        db_pool_size=7,
+        db_max_overflow=3,
+        db_pool_timeout=4.5,
+        db_pool_recycle=600,
+        db_pool_pre_ping=False,
+    )
+    engine = create_db_engine(settings)
+    pool = engine.pool
+    assert isinstance(pool, QueuePool)
+    assert engine.dialect.driver == "psycopg"
+    assert pool.size() == 7
+    assert pool._max_overflow == 3
+    assert pool.timeout() == 4.5
+    assert pool._recycle == 600
+    assert pool._pre_ping is False
+    engine.dispose()
+
+
+def test_postgres_pings_connections_before_use_by_default(tmp_path: Path) -> None:
+    engine = create_db_engine(make_settings(tmp_path, database_url=PG_URL))
+    assert engine.pool._pre_ping is True
+    engine.dispose()
+
+
+@pytest.mark.parametrize("scheme", ["postgres", "postgresql"])
+def test_bare_postgres_url_runs_on_psycopg_3(tmp_path: Path, scheme: str) -> None:
+    settings = make_settings(tmp_path, database_url=f"{scheme}://app@db.internal/auth")
+    assert settings.database_url == "postgresql+psycopg://app@db.internal/auth"
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("db_pool_size", 0),
+        ("db_max_overflow", -1),
+        ("db_pool_timeout", 0),
+        ("database_url", "not a url"),
+        ("trusted_proxies", "10.0.0.1,proxy.internal"),
+        ("web_concurrency", 0),
+    ],
+)
+def test_bad_database_and_server_settings_stop_start_up(
+    tmp_path: Path, setting: str, value: object
+) -> None:
+    with pytest.raises(ValidationError):
+        make_settings(tmp_path, **{setting: value})
+
+
+def test_worker_count_and_trusted_proxies_come_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WEB_CONCURRENCY", "4")
+    monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.5, 192.168.0.0/24")
+    monkeypatch.setenv("GRACEFUL_SHUTDOWN_SECONDS", "12")
+    options = server_options(make_settings(tmp_path))
+    assert options["workers"] == 4
+    assert options["forwarded_allow_ips"] == ["10.0.0.5/32", "192.168.0.0/24"]
+    assert options["timeout_graceful_shutdown"] == 12
+    assert options["proxy_headers"] is True
+    assert options["reload"] is False
+
+
+def test_proxy_headers_are_ignored_unless_a_proxy_is_trusted(tmp_path: Path) -> None:
+    options = server_options(make_settings(tmp_path))
+    assert options["proxy_headers"] is False
+    assert options["forwarded_allow_ips"] is None
+
+
+def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, database_url=f"sqlite:///{tmp_path / 'empty.db'}")
+    with pytest.raises(SystemExit, match="make migrate"):
+        serve(settings, host="127.0.0.1", port=1)
+
+
+def test_serve_command_reads_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env of the developer's
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    monkeypatch.setenv("JWT_SECRET", "x" * 32)
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(SystemExit, match="make migrate"):
+            cli(["serve", "--port", "1"])
+    finally:
+        get_settings.cache_clear()
+
+
+def test_migrations_build_the_model_and_downgrade_cleanly(tmp_path: Path) -> None:
+    url = new_database_url(tmp_path, "migrations")
+    try:
+        upgrade_to_head(url)
+        engine = create_engine(url)
+        with engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+            assert differences == []
+            indexes = {index["name"]: index for index in inspect(connection).get_indexes("users")}
+            assert indexes["ix_users_email_key"]["unique"]
+        command.downgrade(alembic_config(url), "base")
+        assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+        engine.dispose()
+    finally:
+        drop_database(url)
+
+
+def test_database_refuses_a_second_user_with_the_same_email_key(db_session: Session) -> None:
+    UserFactory(email="twin@example.com")
+    with pytest.raises(IntegrityError):
+        UserFactory(email="twin@example.com")
+    db_session.rollback()
+    found = db_session.scalars(select(User).where(User.email_key == "twin@example.com")).all()
+    assert len(found) == 1
+
+
+def test_largest_id_is_stored_and_read_back(db_session: Session) -> None:
+    # Path parameters allow up to 2**63-1; the column must hold it on every backend.
+    UserFactory(id=2**63 - 1)
+    assert db_session.get(User, 2**63 - 1) is not None
+
+
+def _id_routes() -> list[tuple[str, str]]:
+    """Every operation with an integer path parameter, from the OpenAPI document."""
+    document = create_app(make_settings(Path(tempfile.gettempdir()))).openapi()
+    routes = []
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            parameters = operation.get("parameters", [])
+            if any(p["in"] == "path" and p["schema"].get("type") == "integer" for p in parameters):
+                routes.append((method.upper(), path))
+    return routes
+
+
+@pytest.mark.parametrize(("method", "path"), _id_routes())
+@pytest.mark.parametrize("value", [0, -1, 2**63 - 1, 2**63, 2**64, 10**30])
+def test_no_id_in_a_path_causes_a_500(
+    client: TestClient,
+    admin: User,
+    login_as: Callable[[User], Tokens],
+    method: str,
+    path: str,
+    value: int,
+) -> None:
+    url = re.sub(r"\{[^}]+\}", str(value), path)
+    response = client.request(method, url, headers=login_as(admin).headers)
+    assert response.status_code < 500, response.text
+    if not 1 <= value <= 2**63 - 1:
+        # 404 where the path converter refuses a minus sign, 422 where Path(ge, le) refuses.
+        assert response.status_code in {404, 422}
