@@ -45,7 +45,7 @@ from shared.middleware import CORSMiddleware, RequestContextMiddleware
 from shared.models import Role, User, email_key
 from shared.observability import configure_logging
 from shared.ratelimit import RateLimiter
-from shared.security import TokenSettings, dummy_hash, hash_password, password_problems
+from shared.security import TokenSettings, hash_password, password_problems
 
 logger = logging.getLogger("authservice")
 
@@ -121,8 +121,6 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         ensure_migrated(database.engine)
         anyio.to_thread.current_default_thread_limiter().total_tokens = THREADPOOL_SIZE
-        # Made now rather than on the first unknown-email login, which would then be slower.
-        await anyio.to_thread.run_sync(dummy_hash, settings.bcrypt_rounds)
         yield
         database.dispose()
 
