@@ -13,7 +13,7 @@ import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +145,20 @@ class TokenRejectedError(Exception):
 
 
 def decode_access_token(token: str, *, settings: TokenSettings) -> AccessClaims:
+    claims = _verified_claims(token, settings)
+    # Cached is the verified signature and claims, never a verdict on time: expiry is checked
+    # on every use, as PyJWT checks it (expired when exp <= now).
+    if claims.expires_at <= datetime.now(UTC):
+        raise TokenRejectedError("Signature has expired")
+    return claims
+
+
+# A token's signature and claims never change, and a client presents the same access token
+# on every request for its lifetime: PyJWT's verification (8% of an authenticated read in
+# the profile) is done once per token and worker. Rejections raise, so they are never cached.
+# Revocation is not decided here: the auth check still reads the session row every time.
+@lru_cache(maxsize=1024)
+def _verified_claims(token: str, settings: TokenSettings) -> AccessClaims:
     try:
         payload: dict[str, Any] = jwt.decode(
             token,
