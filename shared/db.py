@@ -75,7 +75,9 @@ def _configure_sqlite(engine: Engine, *, busy_timeout_ms: int) -> None:
         # locked" when another writer committed in between; busy_timeout cannot help it.
         # Writers therefore take the write lock up front and queue politely for it.
         mode = connection.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        # Straight to the driver: through exec_driver_sql this BEGIN was a tenth of an
+        # authenticated read (events, execution context, a result object for nothing).
+        connection.connection.driver_connection.execute(f"BEGIN {mode}")
 
 
 class Database:
