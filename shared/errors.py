@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -304,7 +305,21 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _unstorable_value(request: Request, _exc: Exception) -> JSONResponse:
+    # A value the schema let through but the database refuses (PostgreSQL rejects NUL bytes
+    # in text, say): the client's input, so a 422 and not a 500. Schemas should catch these
+    # first, with a clearer message; this is the net under them.
+    return problem_response(
+        request,
+        status=422,
+        code="validation_error",
+        detail="A value in the request cannot be stored.",
+        errors=[],
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(DataError, _unstorable_value)

@@ -7,6 +7,7 @@ import gzip
 import hashlib
 import hmac
 import os
+import re
 import secrets
 import threading
 import unicodedata
@@ -189,6 +190,8 @@ def _verified_claims(token: str, settings: TokenSettings) -> AccessClaims:
 
 # --- refresh tokens ------------------------------------------------------------------------
 
+_URLSAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,43}")
+_URLSAFE_MAC = re.compile(r"[A-Za-z0-9_-]{1,64}")
 REFRESH_TOKEN_PREFIX = "rt1"  # noqa: S105 - a format tag
 
 
@@ -226,7 +229,8 @@ def parse_refresh_token(token: str) -> RefreshTokenParts | None:
     _, session_id, generation, mac = parts
     if not (generation.isascii() and generation.isdigit() and len(generation) <= 9):
         return None
-    if not (0 < len(session_id) <= 43 and 0 < len(mac) <= 64):
+    # Only what we issue (URL-safe base64): anything else, a NUL byte say, never reaches SQL.
+    if not (_URLSAFE_ID.fullmatch(session_id) and _URLSAFE_MAC.fullmatch(mac)):
         return None
     return RefreshTokenParts(session_id=session_id, generation=int(generation), mac=mac)
 

@@ -14,7 +14,7 @@ from alembic.runtime.migration import MigrationContext
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlalchemy import Engine, create_engine, inspect, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 
@@ -24,6 +24,7 @@ from shared.db import alembic_config, create_db_engine, upgrade_to_head
 from shared.models import Base, User
 from tests.factories import UserFactory
 from tests.fixtures import (
+    WHOAMI_PATH,
     Tokens,
     drop_database,
     make_settings,
@@ -191,3 +192,42 @@ def test_no_id_in_a_path_causes_a_500(
     if not 1 <= value <= 2**63 - 1:
         # 404 where the path converter refuses a minus sign, 422 where Path(ge, le) refuses.
         assert response.status_code in {404, 422}
+
+
+NUL = "a\x00b"
+
+
+def test_nul_bytes_in_text_fields_are_refused_not_500(
+    client: TestClient, admin: User, login_as: Callable[[User], Tokens]
+) -> None:
+    """PostgreSQL cannot store NUL in text; every text a client sends is checked before SQL."""
+    headers = login_as(admin).headers
+    attempts = [
+        client.post(
+            "/api/users", json={"email": "n@example.com", "password": "x" * 12, "full_name": NUL}
+        ),
+        client.put(f"/api/users/{admin.id}", json={"full_name": NUL}, headers=headers),
+        client.post("/api/auth/login", json={"email": NUL + "@example.com", "password": "x" * 12}),
+        client.post("/api/auth/login", data={"username": NUL, "password": "x" * 12}),
+        client.get("/api/users", params={"email": NUL}, headers=headers),
+    ]
+    for response in attempts:
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+    for path in ("/api/auth/refresh", "/api/auth/logout"):
+        response = client.post(path, json={"refresh_token": f"rt1.{NUL}.0.AAAA"})
+        assert response.status_code in {204, 401}, response.text
+    assert client.get(WHOAMI_PATH, headers=headers).status_code == 200
+
+
+def test_a_value_the_database_refuses_is_422_not_500(tmp_path: Path) -> None:
+    app = create_app(make_settings(tmp_path))
+
+    @app.get("/__test__/unstorable")
+    def unstorable() -> None:
+        raise DataError("INSERT ...", {}, ValueError("text fields cannot contain NUL"))
+
+    response = TestClient(app, raise_server_exceptions=False).get("/__test__/unstorable")
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
+    assert "INSERT" not in response.text

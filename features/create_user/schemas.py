@@ -5,13 +5,16 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+# A name is printed on pages and in emails: no NUL, newline or other control character.
+NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
+
 
 class CreateUserRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     email: EmailStr = Field(max_length=320)
     password: str = Field(min_length=1, max_length=1024)
-    full_name: str | None = Field(default=None, max_length=200)
+    full_name: str | None = Field(default=None, max_length=200, pattern=NO_CONTROL_CHARACTERS)
     role: Literal["user", "admin"] | None = Field(default=None, description="Admins only.")
     is_active: bool | None = Field(default=None, description="Admins only.")
 

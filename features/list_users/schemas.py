@@ -5,6 +5,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+# No email holds a control character; refused here, a NUL byte never reaches the database.
+NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]+$"
+
 
 class ListUsersQuery(BaseModel):
     limit: int = Field(default=50, ge=1, le=100, description="Page size.")
@@ -14,6 +17,7 @@ class ListUsersQuery(BaseModel):
         default=None,
         min_length=1,
         max_length=320,
+        pattern=NO_CONTROL_CHARACTERS,
         description="Only users whose email contains this, in any case.",
     )
 

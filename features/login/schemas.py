@@ -4,13 +4,16 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# No email holds a control character; refused here, a NUL byte never reaches the database.
+NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]+$"
+
 
 class LoginRequest(BaseModel):
     """The JSON body."""
 
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(min_length=1, max_length=320)
+    email: str = Field(min_length=1, max_length=320, pattern=NO_CONTROL_CHARACTERS)
     password: str = Field(min_length=1, max_length=1024)
 
 
@@ -19,7 +22,12 @@ class LoginForm(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    username: str = Field(min_length=1, max_length=320, description="The account's email.")
+    username: str = Field(
+        min_length=1,
+        max_length=320,
+        pattern=NO_CONTROL_CHARACTERS,
+        description="The account's email.",
+    )
     password: str = Field(min_length=1, max_length=1024)
     grant_type: Literal["password"] | None = None
     scope: str = Field(default="", max_length=1024, description="Ignored: no scopes exist.")

@@ -6,6 +6,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
+# A name is printed on pages and in emails: no NUL, newline or other control character.
+NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
+
 
 class UpdateUserRequest(BaseModel):
     """A partial update: only the fields sent change. `null` clears `full_name` only."""
@@ -15,7 +18,7 @@ class UpdateUserRequest(BaseModel):
     # `| SkipJsonSchema[None]`: absent means "unchanged", while an explicit null is refused.
     # Length limits sit on the non-null member: on the union they would be applied to null too.
     email: Annotated[EmailStr, Field(max_length=320)] | SkipJsonSchema[None] = None
-    full_name: str | None = Field(default=None, max_length=200)
+    full_name: str | None = Field(default=None, max_length=200, pattern=NO_CONTROL_CHARACTERS)
     password: Annotated[str, Field(min_length=1, max_length=1024)] | SkipJsonSchema[None] = None
     role: Literal["user", "admin"] | SkipJsonSchema[None] = Field(
         default=None, description="Admins only."
