@@ -436,6 +436,7 @@ class Report:
     hash_seconds: float = 0.0
     starts: dict[str, float] = field(default_factory=dict)
     rss: list[float] = field(default_factory=list)
+    ceiling_rss: list[float] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     load_before: str = ""
     load_after: str = ""
@@ -519,6 +520,7 @@ def run_ceiling(report: Report) -> None:
     with serve("tests.benchmark.ceiling:app", probe="/item", env={}) as server:
         report.starts["bare FastAPI (ceiling)"] = server.start_seconds
         report.ceiling = measure(server, "ceiling.lua", warm=CONNECTIONS, env={}, label="ceiling")
+        report.ceiling_rss = server.rss_mb()
 
 
 # --- the report ------------------------------------------------------------------------------
@@ -573,8 +575,9 @@ def render(report: Report) -> str:
         f"# Benchmark results ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {git_commit()})",
         "",
         f"Machine: {machine()}. Command: `make bench` ({SECONDS} s per workload after a "
-        f"{WARMUP_SECONDS} s warm-up; uvicorn, {CORES} workers, uvloop + httptools, no access "
-        f"log; SQLite; BCRYPT_ROUNDS={BCRYPT_ROUNDS}; wrk on the same machine). "
+        f"{WARMUP_SECONDS} s warm-up; uvicorn, {CORES} workers, uvloop + httptools, uvicorn's "
+        "access log off, the service's own on (to a file); SQLite; "
+        f"BCRYPT_ROUNDS={BCRYPT_ROUNDS}; wrk on the same machine). "
         f"Load average before: {report.load_before}, after: {report.load_after}.",
         "",
         "| workload | what | conns | req/s | p50 ms | p99 ms | errors | vs ceiling "
@@ -594,12 +597,13 @@ def render(report: Report) -> str:
         for row in report.rows
     ]
     rss = ", ".join(f"{mb:.0f}" for mb in report.rss)
+    ceiling_rss = ", ".join(f"{mb:.0f}" for mb in report.ceiling_rss)
     starts = "; ".join(f"{name} {seconds:.2f} s" for name, seconds in report.starts.items())
     lines += [
         "",
         f"bcrypt at cost {BCRYPT_ROUNDS}: {report.hash_seconds * 1000:.0f} ms a hash, so the "
         f"bound is {CORES} cores / {report.hash_seconds:.3f} s = {bound:.1f} hashes/s.",
-        f"RSS per worker after the run: {rss} MB.",
+        f"RSS per worker after the run: {rss} MB (the bare FastAPI app's: {ceiling_rss} MB).",
         f"Process start to first answered request: {starts}.",
         "",
         TARGETS,
