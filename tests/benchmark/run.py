@@ -643,7 +643,7 @@ def main() -> int:
         run_service(workdir, seeded, report)
         run_with_rate_limits(workdir, seeded, report)
     report.load_after = load_average()
-    text = render(report)
+    text = render(report).rstrip("\n") + "\n"
     RESULTS_FILE.write_text(text)
     print(text)
     return 0
