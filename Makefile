@@ -36,7 +36,7 @@ install: $(VENV)/.synced ## create .venv from the lock file
 
 run: install migrate ## set up, migrate the SQLite database under ./data, serve on 127.0.0.1:8000
 	@echo "Serving on http://$(HOST):$(PORT) - interactive docs at http://$(HOST):$(PORT)/docs"
-	$(BIN)/uvicorn main:app --host $(HOST) --port $(PORT) --no-proxy-headers
+	$(BIN)/uvicorn main:app --host $(HOST) --port $(PORT) --no-proxy-headers --no-access-log
 
 serve: install migrate ## production: migrate, then WEB_CONCURRENCY workers behind trusted proxies (see README)
 	$(BIN)/python main.py serve --host $(HOST) --port $(PORT)

@@ -415,6 +415,9 @@ def server_options(settings: Settings) -> dict[str, Any]:
         # SIGTERM stops taking connections and lets requests in flight finish, up to this long.
         "timeout_graceful_shutdown": settings.graceful_shutdown_seconds,
         "server_header": False,
+        # The app writes its own access line (request id, user id, duration); uvicorn's would
+        # be a second, poorer line for every request.
+        "access_log": False,
     }
 
 
