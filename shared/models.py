@@ -82,6 +82,9 @@ class User(Base):
     __table_args__ = (
         CheckConstraint("role IN ('user', 'admin')", name="role_known"),
         Index("ix_users_email_key", "email_key", unique=True),
+        # Without AUTOINCREMENT SQLite hands a deleted highest id to the next sign-up: the logs'
+        # user ids would name two people, and a stale If-Match could fit the newcomer's ETag.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

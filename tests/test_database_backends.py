@@ -231,3 +231,12 @@ def test_a_value_the_database_refuses_is_422_not_500(tmp_path: Path) -> None:
     assert response.status_code == 422
     assert response.json()["code"] == "validation_error"
     assert "INSERT" not in response.text
+
+
+def test_a_deleted_users_id_is_never_given_to_another(db_session: Session) -> None:
+    # Logs and audit trails name users by id; a reused id would name two people.
+    newest = UserFactory()
+    deleted_id = newest.id
+    db_session.delete(newest)
+    db_session.commit()
+    assert UserFactory().id > deleted_id
