@@ -192,11 +192,5 @@ async def get_write_session(request: Request) -> AsyncIterator[Session]:
         await database.run_read(session.close)
 
 
-async def get_app_database(request: Request) -> Database:
-    """The Database as a dependency, for an async endpoint that reads through run_read."""
-    return get_database(request)
-
-
-DatabaseDep = Annotated[Database, Depends(get_app_database)]
 SessionDep = Annotated[Session, Depends(get_session)]
 WriteSessionDep = Annotated[Session, Depends(get_write_session)]

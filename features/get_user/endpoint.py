@@ -3,12 +3,12 @@
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Request, Response
 
 from features.get_user import handler
 from features.get_user.schemas import GetUserResponse
 from shared.auth import CurrentUser
-from shared.db import DatabaseDep, SessionDep
+from shared.db import SessionDep, get_database
 from shared.errors import problem_responses
 from shared.etags import if_none_match_hits
 
@@ -27,15 +27,16 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 
 @router.get("/api/users/{user_id:int}", response_model=GetUserResponse, responses=RESPONSES)
 async def get_user(
+    request: Request,
     user_id: int,
     session: SessionDep,
-    database: DatabaseDep,
     caller: CurrentUser,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """Read a user: your own record, or any record as an admin. Others' ids answer 404."""
-    # One primary-key read: on the event loop where that is cheaper than a thread hop.
-    found = await database.run_read(
+    # One primary-key read: on the event loop where that is cheaper than a thread hop. The
+    # Database comes from the request, not a dependency: each one is a pass of FastAPI's solver.
+    found = await get_database(request).run_read(
         partial(handler.handle, user_id, session=session, caller=caller)
     )
     if if_none_match_hits(if_none_match, found.etag):
