@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -20,7 +22,7 @@ from sqlalchemy.pool import QueuePool
 
 from main import cli, create_app, serve, server_options
 from shared.config import get_settings
-from shared.db import alembic_config, create_db_engine, upgrade_to_head
+from shared.db import Database, alembic_config, create_db_engine, upgrade_to_head
 from shared.models import Base, User
 from tests.factories import UserFactory
 from tests.fixtures import (
@@ -240,3 +242,41 @@ def test_a_deleted_users_id_is_never_given_to_another(db_session: Session) -> No
     db_session.delete(newest)
     db_session.commit()
     assert UserFactory().id > deleted_id
+
+
+def test_a_sqlite_writer_is_not_kept_waiting_by_writes_that_failed_before_it(
+    tmp_path: Path,
+) -> None:
+    # Writers of one worker queue on a lock before BEGIN IMMEDIATE. A write that ended any
+    # way but a commit and kept it would hold up the next writer for the whole busy timeout
+    # (half a minute here) instead of none.
+    url = f"sqlite:///{tmp_path / 'queue.db'}"
+    upgrade_to_head(url)
+    database = Database.from_settings(
+        make_settings(tmp_path, database_url=url, sqlite_busy_timeout_ms=30_000)
+    )
+    try:
+        with contextlib.suppress(RuntimeError), database.write_sessions() as failed:
+            failed.execute(select(User.id))
+            raise RuntimeError("the handler failed mid-transaction")
+        with database.write_sessions() as invalidated:
+            invalidated.execute(select(User.id))
+            invalidated.connection().invalidate()
+        abandoned = database.write_sessions()
+        abandoned.execute(select(User.id))
+        abandoned.close()
+
+        def write() -> int:
+            with database.write_sessions() as session:
+                session.add(UserFactory.build())
+                session.commit()
+            with database.read_sessions() as session:
+                return len(session.scalars(select(User.id)).all())
+
+        # On another thread and connection, as another request's write would be: the one the
+        # failed writes used stays checked out meanwhile.
+        with database.read_sessions() as other, ThreadPoolExecutor(max_workers=1) as pool:
+            other.connection()
+            assert pool.submit(write).result(timeout=10) == 1
+    finally:
+        database.dispose()
