@@ -4,6 +4,7 @@ load, a crash mid-load, a graceful stop, and the production command behind a pro
 from __future__ import annotations
 
 import json
+import random
 import signal
 import socket
 import sqlite3
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +21,7 @@ from typing import TypeVar
 
 import httpx
 import pytest
+import redis
 from sqlalchemy import create_engine, select
 from sqlalchemy.engine import make_url
 
@@ -232,3 +235,42 @@ def test_serve_honours_forwarded_headers_only_from_trusted_proxies(
         stop_server(server)
     assert locations["127.0.0.1"].startswith("https://")
     assert locations["127.0.0.2"].startswith("http://")
+
+
+@pytest.mark.redis
+def test_two_workers_share_one_rate_limit_count_through_redis(
+    tmp_path: Path, live_database_url: str
+) -> None:
+    """A limit of N allows N sign-ups in all across two workers, not N per worker."""
+    redis_url = "redis://127.0.0.1:6379/0"
+    probe = redis.Redis.from_url(redis_url, socket_connect_timeout=0.5)
+    try:
+        probe.ping()
+    except redis.RedisError as exc:
+        pytest.skip(f"no Redis answers at {redis_url}: {exc}")
+    finally:
+        probe.close()
+    limit = 6
+    env = server_env(
+        tmp_path,
+        DATABASE_URL=live_database_url,
+        RATE_LIMIT_ENABLED="true",
+        RATE_LIMIT_STORAGE_URL=redis_url,
+        RATE_LIMIT_REGISTER=f"{limit}/minute",
+        # The test speaks for one client address of its own, so no earlier run's count (nor
+        # another test's) is in its bucket.
+        TRUSTED_PROXIES="127.0.0.1",
+    )
+    client_ip = f"198.18.{random.randint(0, 255)}.{random.randint(1, 254)}"
+    server = start_server(env, workers=2)
+    try:
+
+        def one_sign_up(index: int) -> int:
+            # A new connection each time, so the two workers' accept loops share the requests.
+            with server.client(headers={"X-Forwarded-For": client_ip}) as client:
+                return sign_up(client, f"limited-{index}-{uuid.uuid4().hex[:8]}@example.com")
+
+        statuses = Counter(all_at_once(3 * limit, one_sign_up))
+    finally:
+        stop_server(server)
+    assert statuses == {201: limit, 429: 2 * limit}
