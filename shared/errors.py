@@ -29,12 +29,6 @@ class AppError(Exception):
         super().__init__(self.detail)
 
 
-class BadRequestError(AppError):
-    status = 400
-    code = "bad_request"
-    default_detail = "The request could not be read."
-
-
 class UnauthorizedError(AppError):
     status = 401
     code = "not_authenticated"
@@ -86,12 +80,6 @@ class PreconditionFailedError(AppError):
     status = 412
     code = "precondition_failed"
     default_detail = "The resource has changed since you read it (If-Match does not match)."
-
-
-class PayloadTooLargeError(AppError):
-    status = 413
-    code = "payload_too_large"
-    default_detail = "The request body is too large."
 
 
 class UnprocessableError(AppError):
