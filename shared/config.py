@@ -206,7 +206,7 @@ def _generated_secret(data_dir: Path) -> str:
         return path.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         pass
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     # Written aside, then linked into place: when several workers start together exactly one
     # secret wins, and nobody ever reads a half-written file.
     candidate = data_dir / f".{SECRET_FILE_NAME}.{os.getpid()}.{secrets.token_hex(4)}"

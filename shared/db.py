@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -42,8 +44,7 @@ def create_db_engine(settings: Settings) -> Engine:
             # A connection the server or a proxy closed while idle is replaced, not handed out.
             pool_pre_ping=settings.db_pool_pre_ping,
         )
-    if url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    prepare_sqlite_file(settings.database_url)
     engine = create_engine(
         url,
         # The pool hands connections between threads; each is used by one request at a time.
@@ -57,6 +58,23 @@ def create_db_engine(settings: Settings) -> Engine:
     )
     _configure_sqlite(engine, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
     return engine
+
+
+def prepare_sqlite_file(database_url: str) -> None:
+    """Create a file-backed SQLite database's missing folder (0700) and file (0600).
+
+    Every path that opens the database calls this first (the server, the migrations, the
+    operator commands): SQLite cannot create a folder, and the file it would create itself is
+    world-readable, while it holds password hashes. Its -wal and -shm files take the same mode.
+    Other databases, and SQLite in memory, are left alone.
+    """
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return
+    path = Path(url.database)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _configure_sqlite(engine: Engine, *, busy_timeout_ms: int) -> None:
@@ -157,6 +175,7 @@ class Database:
 def alembic_config(database_url: str) -> AlembicConfig:
     from alembic.config import Config as AlembicConfig
 
+    prepare_sqlite_file(database_url)
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))

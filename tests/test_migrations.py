@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,14 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 
-from shared.db import UnmigratedDatabaseError, alembic_config, ensure_migrated
+from shared.config import Settings
+from shared.db import (
+    UnmigratedDatabaseError,
+    alembic_config,
+    create_db_engine,
+    ensure_migrated,
+    prepare_sqlite_file,
+)
 from shared.models import Base
 
 
@@ -78,3 +86,28 @@ def test_server_refuses_an_unmigrated_database(database_url: str) -> None:
         ensure_migrated(engine)
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("opener", ["migrations", "engine"])
+def test_every_opener_creates_a_missing_sqlite_folder_and_file_privately(
+    tmp_path: Path, opener: str
+) -> None:
+    path = tmp_path / "not" / "there" / "app.db"
+    url = f"sqlite:///{path}"
+    if opener == "migrations":
+        command.upgrade(alembic_config(url), "head")
+    else:
+        # The server, `make serve` and the admin command all open it through create_db_engine.
+        engine = create_db_engine(Settings(database_url=url, data_dir=tmp_path))
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+        engine.dispose()
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_an_existing_database_file_is_left_as_it_is(database_url: str) -> None:
+    command.upgrade(alembic_config(database_url), "head")
+    before = tables(database_url)
+    prepare_sqlite_file(database_url)
+    assert tables(database_url) == before
