@@ -37,15 +37,19 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select
 
 import features
-from shared.auth import revoke_user_sessions
+from shared.accounts.revocation import revoke_user_sessions
 from shared.config import Settings, get_settings
-from shared.db import Database, UnmigratedDatabaseError, ensure_migrated
-from shared.errors import complete_problem_responses, install_error_handlers
-from shared.middleware import CORSMiddleware, RequestContextMiddleware
-from shared.models import Role, User, email_key
-from shared.observability import configure_logging
-from shared.ratelimit import RateLimiter
-from shared.security import TokenSettings, hash_password, password_problems
+from shared.db.engine import Database
+from shared.db.models import Role, User, email_key
+from shared.db.schema import UnmigratedDatabaseError, ensure_migrated
+from shared.http.cors import CORSMiddleware
+from shared.http.middleware import RequestContextMiddleware
+from shared.http.openapi import complete_problem_responses
+from shared.http.problems import install_error_handlers
+from shared.observability.logs import configure_logging
+from shared.ratelimit.limiter import RateLimiter
+from shared.security.access_tokens import TokenSettings
+from shared.security.passwords import hash_password, password_problems
 
 logger = logging.getLogger("authservice")
 
@@ -238,8 +242,8 @@ from fastapi import APIRouter, Path
 
 from features.{name} import handler
 from features.{name}.schemas import {title}Request, {title}Response
-from shared.db import SessionDep
-from shared.errors import problem_responses
+from shared.http.dependencies import SessionDep
+from shared.http.openapi import problem_responses
 
 router = APIRouter(tags=["{name}"])
 
@@ -273,8 +277,8 @@ class {title}Response(BaseModel):
 from sqlalchemy.orm import Session
 
 from features.{name}.schemas import {title}Request, {title}Response
+from shared.db.models import User
 from shared.errors import NotFoundError
-from shared.models import User
 
 
 def handle(request: {title}Request, *, session: Session) -> {title}Response:
@@ -292,8 +296,8 @@ from sqlalchemy.orm import Session
 
 from features.{name} import handler
 from features.{name}.schemas import {title}Request
+from shared.db.models import User
 from shared.errors import NotFoundError
-from shared.models import User
 
 
 def test_{name}_does_what_the_team_defined(client: TestClient, user: User) -> None:

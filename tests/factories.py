@@ -7,8 +7,8 @@ from functools import cache
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
-from shared.models import Role, User, email_key
-from shared.security import hash_password
+from shared.db.models import Role, User, email_key
+from shared.security.passwords import hash_password
 
 DEFAULT_PASSWORD = "Correct-Horse-Battery-9"
 TEST_BCRYPT_ROUNDS = 4

@@ -32,16 +32,14 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from main import create_app
-from shared.auth import CurrentUser
 from shared.config import Settings
-from shared.db import create_db_engine, get_session, get_write_session, upgrade_to_head
-from shared.models import AuthSession, User, utcnow
-from shared.security import (
-    create_access_token,
-    new_refresh_key,
-    new_session_id,
-    refresh_token_for,
-)
+from shared.db.engine import create_db_engine
+from shared.db.models import AuthSession, User, utcnow
+from shared.db.schema import upgrade_to_head
+from shared.http.caller import CurrentUser
+from shared.http.dependencies import get_session, get_write_session
+from shared.security.access_tokens import create_access_token
+from shared.security.refresh_tokens import new_refresh_key, new_session_id, refresh_token_for
 from tests import factories
 
 WHOAMI_PATH = "/__test__/whoami"

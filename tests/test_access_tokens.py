@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from shared.auth import CurrentUser
 from shared.config import Settings
-from shared.models import AuthSession, User, utcnow
+from shared.db.models import AuthSession, User, utcnow
+from shared.http.caller import CurrentUser
 from tests import factories
 from tests.factories import UserFactory
 from tests.fixtures import TEST_SECRET, Tokens, app_for

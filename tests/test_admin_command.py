@@ -14,9 +14,11 @@ from sqlalchemy.orm import Session
 
 from main import cli, create_admin
 from shared.config import Settings, get_settings
-from shared.db import Database, upgrade_to_head
-from shared.models import AuthSession, User, utcnow
-from shared.security import new_refresh_key, new_session_id, verify_password
+from shared.db.engine import Database
+from shared.db.models import AuthSession, User, utcnow
+from shared.db.schema import upgrade_to_head
+from shared.security.passwords import verify_password
+from shared.security.refresh_tokens import new_refresh_key, new_session_id
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.fixtures import REPO_ROOT, make_settings, server_env
 

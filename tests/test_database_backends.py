@@ -22,8 +22,9 @@ from sqlalchemy.pool import QueuePool
 
 from main import cli, create_app, serve, server_options
 from shared.config import get_settings
-from shared.db import Database, alembic_config, create_db_engine, upgrade_to_head
-from shared.models import Base, User
+from shared.db.engine import Database, create_db_engine
+from shared.db.models import Base, User
+from shared.db.schema import alembic_config, upgrade_to_head
 from tests.factories import UserFactory
 from tests.fixtures import (
     WHOAMI_PATH,

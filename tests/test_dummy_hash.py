@@ -2,7 +2,7 @@
 
 import bcrypt
 
-from shared.security import _bcrypt_input, dummy_hash, hash_rounds, verify_password
+from shared.security.passwords import bcrypt_input, dummy_hash, hash_rounds, verify_password
 
 
 def test_dummy_hash_has_the_configured_cost() -> None:
@@ -13,5 +13,5 @@ def test_dummy_hash_has_the_configured_cost() -> None:
 def test_bcrypt_accepts_the_dummy_hash_and_no_password_matches_it() -> None:
     hashed = dummy_hash(4)
     # checkpw raises ValueError on a malformed hash: that would skip the work it stands for.
-    assert bcrypt.checkpw(_bcrypt_input("any password at all"), hashed.encode("ascii")) is False
+    assert bcrypt.checkpw(bcrypt_input("any password at all"), hashed.encode("ascii")) is False
     assert verify_password("", hashed) is False

@@ -18,7 +18,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from shared.models import User
+from shared.db.models import User
 from tests.fixtures import Tokens
 
 # Per operation, role and mode: with a dozen operations, a few hundred requests in all.

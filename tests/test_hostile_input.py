@@ -16,7 +16,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from main import discover_slices
-from shared.models import User
+from shared.db.models import User
 from tests.fixtures import Tokens
 
 PROBLEM = "application/problem+json"

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.config import Settings
-from shared.models import User
-from shared.observability import JsonFormatter, TextFormatter
+from shared.db.models import User
+from shared.observability.logs import JsonFormatter, TextFormatter
 from tests.fixtures import TEST_SECRET, Tokens
 
 PASSWORD = "Journey passphrase 31"

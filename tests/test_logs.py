@@ -14,17 +14,17 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shared.db.models import User
 from shared.errors import RateLimitedError
-from shared.middleware import RequestContextMiddleware
-from shared.models import User
-from shared.observability import (
+from shared.http.middleware import RequestContextMiddleware
+from shared.observability.logs import (
     REDACTED,
     JsonFormatter,
     TextFormatter,
     configure_logging,
     security_event,
 )
-from shared.ratelimit import RateLimiter
+from shared.ratelimit.limiter import RateLimiter
 from tests.fixtures import TEST_SECRET, Tokens, make_settings
 
 PASSWORD = "Sign-up passphrase 4 logs"

@@ -13,14 +13,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 
 from shared.config import Settings
-from shared.db import (
-    UnmigratedDatabaseError,
-    alembic_config,
-    create_db_engine,
-    ensure_migrated,
-    prepare_sqlite_file,
-)
-from shared.models import Base
+from shared.db.engine import create_db_engine, prepare_sqlite_file
+from shared.db.models import Base
+from shared.db.schema import UnmigratedDatabaseError, alembic_config, ensure_migrated
 
 
 @pytest.fixture

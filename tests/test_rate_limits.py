@@ -17,9 +17,9 @@ from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from shared.config import Settings
+from shared.db.models import User
 from shared.errors import RateLimitedError
-from shared.models import User
-from shared.ratelimit import FailureCounter, RateLimiter
+from shared.ratelimit.limiter import FailureCounter, RateLimiter
 from tests.fixtures import app_for, make_settings
 
 REDIS_URL = "redis://127.0.0.1:6379/15"

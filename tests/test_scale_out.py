@@ -25,8 +25,8 @@ import redis
 from sqlalchemy import create_engine, select
 from sqlalchemy.engine import make_url
 
-from shared.db import upgrade_to_head
-from shared.models import User
+from shared.db.models import User
+from shared.db.schema import upgrade_to_head
 from tests.fixtures import (
     REPO_ROOT,
     LiveServer,

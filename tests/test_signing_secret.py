@@ -12,8 +12,8 @@ from pydantic import ValidationError
 
 from main import create_app
 from shared.config import Settings
-from shared.models import utcnow
-from shared.security import create_access_token, decode_access_token
+from shared.db.models import utcnow
+from shared.security.access_tokens import create_access_token, decode_access_token
 from tests.fixtures import REPO_ROOT, server_env
 
 PRODUCTION_MESSAGE = "JWT_SECRET must be set to at least 32 bytes in production"

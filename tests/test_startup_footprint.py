@@ -5,7 +5,7 @@ import sys
 
 from alembic.script import ScriptDirectory
 
-from shared.db import alembic_config, head_revision
+from shared.db.schema import alembic_config, head_revision
 from tests.fixtures import REPO_ROOT
 
 

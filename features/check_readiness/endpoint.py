@@ -4,8 +4,8 @@ from fastapi import APIRouter
 
 from features.check_readiness import handler
 from features.check_readiness.schemas import ReadinessResponse
-from shared.db import SessionDep
-from shared.errors import problem_responses
+from shared.http.dependencies import SessionDep
+from shared.http.openapi import problem_responses
 
 router = APIRouter(tags=["operations"])
 

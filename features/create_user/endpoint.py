@@ -4,10 +4,10 @@ from fastapi import APIRouter, Response
 
 from features.create_user import handler
 from features.create_user.schemas import CreateUserRequest, CreateUserResponse
-from shared.auth import OptionalUser, SettingsDep
-from shared.db import WriteSessionDep
-from shared.errors import problem_responses
-from shared.ratelimit import rate_limit
+from shared.http.caller import OptionalUser
+from shared.http.dependencies import SettingsDep, WriteSessionDep
+from shared.http.openapi import problem_responses
+from shared.http.ratelimit import rate_limit
 
 router = APIRouter(tags=["users"])
 

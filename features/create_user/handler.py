@@ -4,11 +4,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from features.create_user.schemas import CreateUserRequest, CreateUserResponse
-from shared.auth import Principal
+from shared.accounts.principal import Principal
 from shared.config import Settings
+from shared.db.models import Role, User, email_key
 from shared.errors import EmailTakenError, ForbiddenError, UnauthorizedError, WeakPasswordError
-from shared.models import Role, User, email_key
-from shared.security import hash_password, password_problems
+from shared.security.passwords import hash_password, password_problems
 
 ADMIN_ONLY_FIELDS = frozenset({"role", "is_active"})
 

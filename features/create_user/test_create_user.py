@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 from features.create_user import handler
 from features.create_user.schemas import CreateUserRequest
 from shared.config import Settings
+from shared.db.models import User
 from shared.errors import EmailTakenError, ForbiddenError, UnauthorizedError, WeakPasswordError
-from shared.models import User
-from shared.security import verify_password
+from shared.security.passwords import verify_password
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.fixtures import Tokens
 

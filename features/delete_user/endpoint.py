@@ -6,9 +6,9 @@ from fastapi import APIRouter, Header, Response
 
 from features.delete_user import handler
 from features.delete_user.schemas import DeleteUserRequest
-from shared.auth import CurrentUser
-from shared.db import WriteSessionDep
-from shared.errors import problem_responses
+from shared.http.caller import CurrentUser
+from shared.http.dependencies import WriteSessionDep
+from shared.http.openapi import problem_responses
 
 router = APIRouter(tags=["users"])
 

@@ -4,11 +4,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from features.delete_user.schemas import DeleteUserRequest
-from shared.auth import Principal, ensure_another_active_admin
+from shared.accounts.admins import ensure_another_active_admin
+from shared.accounts.principal import Principal
+from shared.db.models import Role, User
 from shared.errors import NotFoundError, PreconditionFailedError
-from shared.etags import if_match_passes
-from shared.models import Role, User
-from shared.observability import security_event
+from shared.http.etags import if_match_passes
+from shared.observability.logs import security_event
 
 # The largest id a 64-bit primary key holds; a larger one would overflow the database driver.
 MAX_USER_ID = 2**63 - 1

@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 
 from features.delete_user import handler
 from features.delete_user.schemas import DeleteUserRequest
-from shared.auth import Principal
-from shared.db import Database, upgrade_to_head
+from shared.accounts.principal import Principal
+from shared.db.engine import Database
+from shared.db.models import AuthSession, User
+from shared.db.schema import upgrade_to_head
 from shared.errors import LastAdminError, NotFoundError, PreconditionFailedError
-from shared.models import AuthSession, User
 from tests.factories import AdminFactory, UserFactory
 from tests.fixtures import WHOAMI_PATH, Tokens, make_settings
 

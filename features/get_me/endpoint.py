@@ -6,9 +6,9 @@ from fastapi import APIRouter, Header, Response
 
 from features.get_me import handler
 from features.get_me.schemas import GetMeResponse
-from shared.auth import CurrentUser
-from shared.errors import problem_responses
-from shared.etags import if_none_match_hits
+from shared.http.caller import CurrentUser
+from shared.http.etags import if_none_match_hits
+from shared.http.openapi import problem_responses
 
 router = APIRouter(tags=["users"])
 JSON = "application/json"

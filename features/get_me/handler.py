@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from features.get_me.schemas import GetMeResponse
-from shared.auth import Principal
+from shared.accounts.principal import Principal
 
 
 @dataclass(frozen=True, slots=True)

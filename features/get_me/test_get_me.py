@@ -7,8 +7,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from features.get_me import handler
-from shared.auth import Principal
-from shared.models import User
+from shared.accounts.principal import Principal
+from shared.db.models import User
 from tests.factories import UserFactory
 from tests.fixtures import Tokens
 

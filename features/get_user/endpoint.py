@@ -7,10 +7,10 @@ from fastapi import APIRouter, Header, Request, Response
 
 from features.get_user import handler
 from features.get_user.schemas import GetUserResponse
-from shared.auth import CurrentUser
-from shared.db import SessionDep, get_database
-from shared.errors import problem_responses
-from shared.etags import if_none_match_hits
+from shared.http.caller import CurrentUser
+from shared.http.dependencies import SessionDep, get_database
+from shared.http.etags import if_none_match_hits
+from shared.http.openapi import problem_responses
 
 router = APIRouter(tags=["users"])
 JSON = "application/json"

@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from features.get_user.schemas import GetUserResponse
-from shared.auth import Account, Principal
+from shared.accounts.principal import Account, Principal
+from shared.db.models import User
 from shared.errors import NotFoundError
-from shared.models import User
 
 # The largest id a 64-bit primary key holds; a larger one would overflow the database driver.
 MAX_USER_ID = 2**63 - 1

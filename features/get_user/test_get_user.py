@@ -7,9 +7,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from features.get_user import handler
-from shared.auth import Principal
+from shared.accounts.principal import Principal
+from shared.db.models import User
 from shared.errors import NotFoundError
-from shared.models import User
 from tests.factories import UserFactory
 from tests.fixtures import Tokens
 

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Query
 
 from features.list_users import handler
 from features.list_users.schemas import ListUsersQuery, ListUsersResponse
-from shared.auth import AdminUser
-from shared.db import SessionDep
-from shared.errors import problem_responses
+from shared.http.caller import AdminUser
+from shared.http.dependencies import SessionDep
+from shared.http.openapi import problem_responses
 
 router = APIRouter(tags=["users"])
 

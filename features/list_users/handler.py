@@ -4,7 +4,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from features.list_users.schemas import ListedUser, ListUsersQuery, ListUsersResponse
-from shared.models import User, email_key
+from shared.db.models import User, email_key
 
 LIKE_ESCAPE = "\\"
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from features.list_users import handler
 from features.list_users.schemas import ListUsersQuery
-from shared.models import User
+from shared.db.models import User
 from tests.factories import UserFactory
 from tests.fixtures import Tokens
 

@@ -9,11 +9,11 @@ from pydantic import BaseModel, ValidationError
 from features.login import handler
 from features.login.errors import UnsupportedMediaTypeError
 from features.login.schemas import LoginForm, LoginRequest, LoginResponse
-from shared.auth import LOGIN_PATH, SettingsDep, TokenSettingsDep
-from shared.db import SessionDep, WriteSessionDep
-from shared.errors import problem_responses
-from shared.models import email_key
-from shared.ratelimit import LoginFailuresDep, RequestLimitsDep
+from shared.db.models import email_key
+from shared.http.caller import LOGIN_PATH
+from shared.http.dependencies import SessionDep, SettingsDep, TokenSettingsDep, WriteSessionDep
+from shared.http.openapi import problem_responses
+from shared.http.ratelimit import LoginFailuresDep, RequestLimitsDep
 
 router = APIRouter(tags=["auth"])
 

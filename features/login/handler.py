@@ -9,20 +9,12 @@ from sqlalchemy.orm import Session
 from features.login.errors import AccountDisabledError, UnknownEmailError, WrongPasswordError
 from features.login.schemas import LoginRequest, LoginResponse
 from shared.config import Settings
-from shared.models import AuthSession, User, email_key, utcnow
-from shared.observability import security_event
-from shared.ratelimit import FailureCounter
-from shared.security import (
-    TokenSettings,
-    create_access_token,
-    dummy_hash,
-    hash_password,
-    hash_rounds,
-    new_refresh_key,
-    new_session_id,
-    refresh_token_for,
-    verify_password,
-)
+from shared.db.models import AuthSession, User, email_key, utcnow
+from shared.observability.logs import security_event
+from shared.ratelimit.limiter import FailureCounter
+from shared.security.access_tokens import TokenSettings, create_access_token
+from shared.security.passwords import dummy_hash, hash_password, hash_rounds, verify_password
+from shared.security.refresh_tokens import new_refresh_key, new_session_id, refresh_token_for
 
 # Each login deletes at most this many expired sessions. One login adds one session, so the
 # table cannot outgrow its live sessions by more than this, and no login pays for a backlog.

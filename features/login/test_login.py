@@ -15,18 +15,11 @@ from features.login.errors import AccountDisabledError, UnknownEmailError, Wrong
 from features.login.schemas import LoginRequest
 from main import create_app
 from shared.config import Settings
-from shared.models import AuthSession, User, utcnow
-from shared.ratelimit import FailureCounter, RateLimiter
-from shared.security import (
-    TokenSettings,
-    decode_access_token,
-    hash_password,
-    hash_rounds,
-    new_refresh_key,
-    new_session_id,
-    parse_refresh_token,
-    verify_password,
-)
+from shared.db.models import AuthSession, User, utcnow
+from shared.ratelimit.limiter import FailureCounter, RateLimiter
+from shared.security.access_tokens import TokenSettings, decode_access_token
+from shared.security.passwords import hash_password, hash_rounds, verify_password
+from shared.security.refresh_tokens import new_refresh_key, new_session_id, parse_refresh_token
 from tests.factories import DEFAULT_PASSWORD, TEST_BCRYPT_ROUNDS, UserFactory
 
 URL = "/api/auth/login"

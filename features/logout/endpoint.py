@@ -4,9 +4,8 @@ from fastapi import APIRouter, Response
 
 from features.logout import handler
 from features.logout.schemas import LogoutRequest
-from shared.auth import TokenSettingsDep
-from shared.db import WriteSessionDep
-from shared.errors import problem_responses
+from shared.http.dependencies import TokenSettingsDep, WriteSessionDep
+from shared.http.openapi import problem_responses
 
 router = APIRouter(tags=["auth"])
 

@@ -4,9 +4,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from features.logout.schemas import LogoutRequest
-from shared.models import AuthSession, utcnow
-from shared.observability import security_event
-from shared.security import TokenSettings, parse_refresh_token, refresh_mac_matches
+from shared.db.models import AuthSession, utcnow
+from shared.observability.logs import security_event
+from shared.security.access_tokens import TokenSettings
+from shared.security.refresh_tokens import parse_refresh_token, refresh_mac_matches
 
 
 def handle(request: LogoutRequest, *, session: Session, token_settings: TokenSettings) -> None:

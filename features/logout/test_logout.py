@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from features.logout import handler
 from features.logout.schemas import LogoutRequest
-from shared.models import AuthSession, User, utcnow
-from shared.security import TokenSettings, refresh_token_for
+from shared.db.models import AuthSession, User, utcnow
+from shared.security.access_tokens import TokenSettings
+from shared.security.refresh_tokens import refresh_token_for
 from tests.fixtures import WHOAMI_PATH, Tokens
 
 URL = "/api/auth/logout"

@@ -4,10 +4,9 @@ from fastapi import APIRouter, Response
 
 from features.refresh import handler
 from features.refresh.schemas import RefreshRequest, RefreshResponse
-from shared.auth import SettingsDep, TokenSettingsDep
-from shared.db import WriteSessionDep
-from shared.errors import problem_responses
-from shared.ratelimit import rate_limit
+from shared.http.dependencies import SettingsDep, TokenSettingsDep, WriteSessionDep
+from shared.http.openapi import problem_responses
+from shared.http.ratelimit import rate_limit
 
 router = APIRouter(tags=["auth"])
 

@@ -9,13 +9,12 @@ from sqlalchemy.orm import Session
 from features.refresh.errors import RefreshTokenReusedError
 from features.refresh.schemas import RefreshRequest, RefreshResponse
 from shared.config import Settings
+from shared.db.models import AuthSession, User, utcnow
 from shared.errors import InvalidTokenError
-from shared.models import AuthSession, User, utcnow
-from shared.observability import security_event
-from shared.security import (
+from shared.observability.logs import security_event
+from shared.security.access_tokens import TokenSettings, create_access_token
+from shared.security.refresh_tokens import (
     RefreshTokenParts,
-    TokenSettings,
-    create_access_token,
     parse_refresh_token,
     refresh_mac_matches,
     refresh_token_for,

@@ -13,9 +13,10 @@ from features.refresh import handler
 from features.refresh.errors import RefreshTokenReusedError
 from features.refresh.schemas import RefreshRequest
 from shared.config import Settings
+from shared.db.models import AuthSession, User, utcnow
 from shared.errors import InvalidTokenError
-from shared.models import AuthSession, User, utcnow
-from shared.security import TokenSettings, decode_access_token, parse_refresh_token
+from shared.security.access_tokens import TokenSettings, decode_access_token
+from shared.security.refresh_tokens import parse_refresh_token
 from tests.fixtures import Tokens
 
 URL = "/api/auth/refresh"

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Header, Response
 
 from features.update_user import handler
 from features.update_user.schemas import UpdateUserRequest, UpdateUserResponse
-from shared.auth import CurrentUser, SettingsDep
-from shared.db import WriteSessionDep
-from shared.errors import problem_responses
+from shared.http.caller import CurrentUser
+from shared.http.dependencies import SettingsDep, WriteSessionDep
+from shared.http.openapi import problem_responses
 
 router = APIRouter(tags=["users"])
 

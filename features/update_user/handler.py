@@ -8,8 +8,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from features.update_user.errors import CurrentPasswordRequiredError, WrongCurrentPasswordError
 from features.update_user.schemas import UpdateUserRequest, UpdateUserResponse
-from shared.auth import Principal, ensure_another_active_admin, revoke_user_sessions
+from shared.accounts.admins import ensure_another_active_admin
+from shared.accounts.principal import Principal
+from shared.accounts.revocation import revoke_user_sessions
 from shared.config import Settings
+from shared.db.models import Role, User, email_key
 from shared.errors import (
     EmailTakenError,
     ForbiddenError,
@@ -17,10 +20,9 @@ from shared.errors import (
     PreconditionFailedError,
     WeakPasswordError,
 )
-from shared.etags import if_match_passes
-from shared.models import Role, User, email_key
-from shared.observability import security_event
-from shared.security import hash_password, password_problems, verify_password
+from shared.http.etags import if_match_passes
+from shared.observability.logs import security_event
+from shared.security.passwords import hash_password, password_problems, verify_password
 
 # The largest id a 64-bit primary key holds; a larger one would overflow the database driver.
 MAX_USER_ID = 2**63 - 1

@@ -17,9 +17,11 @@ from sqlalchemy.orm import Session
 from features.update_user import handler
 from features.update_user.errors import CurrentPasswordRequiredError, WrongCurrentPasswordError
 from features.update_user.schemas import UpdateUserRequest
-from shared.auth import Principal
+from shared.accounts.principal import Principal
 from shared.config import Settings
-from shared.db import Database, upgrade_to_head
+from shared.db.engine import Database
+from shared.db.models import AuthSession, User, utcnow
+from shared.db.schema import upgrade_to_head
 from shared.errors import (
     EmailTakenError,
     ForbiddenError,
@@ -28,14 +30,9 @@ from shared.errors import (
     PreconditionFailedError,
     WeakPasswordError,
 )
-from shared.models import AuthSession, User, utcnow
-from shared.security import (
-    TokenSettings,
-    create_access_token,
-    new_refresh_key,
-    new_session_id,
-    verify_password,
-)
+from shared.security.access_tokens import TokenSettings, create_access_token
+from shared.security.passwords import verify_password
+from shared.security.refresh_tokens import new_refresh_key, new_session_id
 from tests.factories import DEFAULT_PASSWORD, AdminFactory, UserFactory
 from tests.fixtures import (
     TEST_SECRET,

@@ -29,16 +29,12 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from shared.config import Settings
-from shared.db import create_db_engine, upgrade_to_head
-from shared.models import AuthSession, Role, User, email_key, utcnow
-from shared.security import (
-    TokenSettings,
-    create_access_token,
-    hash_password,
-    new_refresh_key,
-    new_session_id,
-    refresh_token_for,
-)
+from shared.db.engine import create_db_engine
+from shared.db.models import AuthSession, Role, User, email_key, utcnow
+from shared.db.schema import upgrade_to_head
+from shared.security.access_tokens import TokenSettings, create_access_token
+from shared.security.passwords import hash_password
+from shared.security.refresh_tokens import new_refresh_key, new_session_id, refresh_token_for
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent

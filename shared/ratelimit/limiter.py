@@ -1,35 +1,4 @@
-"""Rate limits on the `limits` library: per client IP, per IP and account, failures per account.
-
-The limiter lives on `app.state.rate_limiter` (create_app makes it from the settings). Counts
-are kept in RATE_LIMIT_STORAGE_URL: process memory by default, Redis to share them between
-workers and hosts. The strategy is the moving window: a fixed window lets a client spend
-twice its limit across a window boundary (10 at 0:59, 10 at 1:00), which for password
-guessing is exactly the burst a limit is there to stop; our limits are small, so keeping one
-timestamp per counted request costs little.
-
-How a slice uses it (handlers never see FastAPI; they get the plain `FailureCounter`):
-
-Per client IP, the whole route (registration, refresh)::
-
-    @router.post("/api/auth/refresh", dependencies=[rate_limit("refresh")],
-                 responses=problem_responses(..., 429))
-
-Per client IP and something from the body (login: IP + email)::
-
-    def login(body: LoginRequest, limits: RequestLimitsDep, failures: LoginFailuresDep, ...):
-        limits.hit("login", email_key(body.email))
-        return handler.handle(body, ..., failures=failures)
-
-Failed attempts per account, from all IPs (in the login handler)::
-
-    failures.check(account)      # before the password check: over the limit is 429 even
-                                 # with the right password
-    if not verified:
-        failures.record(account)
-        raise InvalidCredentialsError()
-
-A refusal raises RateLimitedError (429 problem) carrying Retry-After and RateLimit-* headers.
-"""
+"""The limiter: configured limits, their storage (memory or Redis) and the client address."""
 
 from __future__ import annotations
 
@@ -41,9 +10,8 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Literal
 
-from fastapi import Depends, Request, Response
 from limits import RateLimitItem, parse_many
 from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -51,12 +19,17 @@ from starlette.types import Scope
 
 from shared.config import IPNetwork, Settings
 from shared.errors import RateLimitedError
-from shared.observability import security_event
+from shared.observability.logs import security_event
 
 logger = logging.getLogger("authservice.ratelimit")
 
+
 LimitName = Literal["login", "login_failures", "register", "refresh"]
+
+
 KEY_PREFIX = "authservice"
+
+
 UNKNOWN_CLIENT = "unknown"
 
 
@@ -205,24 +178,6 @@ def _keys(identifiers: Sequence[str]) -> tuple[str, ...]:
     return (KEY_PREFIX, digest)
 
 
-# --- what endpoints use -------------------------------------------------------------------
-
-
-class RequestLimits:
-    """The limiter bound to one request: its client IP, and the response to report quotas on."""
-
-    def __init__(self, limiter: RateLimiter, *, client_ip: str, response: Response) -> None:
-        self.limiter = limiter
-        self.client_ip = client_ip
-        self.response = response
-
-    def hit(self, name: LimitName, *identifiers: str) -> None:
-        """Count this request against `name` for this client IP (plus identifiers, if any)."""
-        quota = self.limiter.hit(name, self.client_ip, *identifiers)
-        if quota is not None:
-            self.response.headers.update(quota.headers())
-
-
 class FailureCounter:
     """Failed attempts per account from every IP, for a handler: check, record, reset.
 
@@ -246,33 +201,3 @@ class FailureCounter:
     def reset(self, account: str) -> None:
         """Forget the account's failures, after it proves its password."""
         self.limiter.reset(self.name, account)
-
-
-def get_rate_limiter(request: Request) -> RateLimiter:
-    limiter: RateLimiter = request.app.state.rate_limiter
-    return limiter
-
-
-def get_request_limits(request: Request, response: Response) -> RequestLimits:
-    limiter = get_rate_limiter(request)
-    return RequestLimits(limiter, client_ip=limiter.client_ip(request.scope), response=response)
-
-
-def get_login_failures(request: Request) -> FailureCounter:
-    return FailureCounter(get_rate_limiter(request))
-
-
-RequestLimitsDep = Annotated[RequestLimits, Depends(get_request_limits)]
-LoginFailuresDep = Annotated[FailureCounter, Depends(get_login_failures)]
-
-
-def rate_limit(name: LimitName) -> Any:
-    """A dependency counting each request to the route against `name`, per client IP.
-
-    Use in `dependencies=[rate_limit("register")]`; declare 429 in the route's responses.
-    """
-
-    def count_request(limits: RequestLimitsDep) -> None:
-        limits.hit(name)
-
-    return Depends(count_request)

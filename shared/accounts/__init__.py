@@ -1,0 +1,1 @@
+"""The accounts room: who the caller is, and the rules that guard every account; framework-free."""

@@ -1,0 +1,1 @@
+"""The HTTP room: problem details, OpenAPI completion, middleware and the caller dependencies."""

@@ -1,0 +1,1 @@
+"""The security room: passwords and tokens, free of any web framework."""
