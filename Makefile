@@ -42,7 +42,7 @@ serve: install migrate ## production: migrate, then WEB_CONCURRENCY workers behi
 	$(BIN)/python main.py serve --host $(HOST) --port $(PORT)
 
 migrate: install ## apply the database migrations (alembic upgrade head)
-	$(BIN)/python -c "from shared.config import get_settings; from shared.db.schema import upgrade_to_head; upgrade_to_head(get_settings().database_url)"
+	$(BIN)/python main.py migrate
 
 revision: install ## new migration from the model: make revision m="what changed"
 	$(BIN)/python -c "import sys; from alembic import command; from shared.config import get_settings; from shared.db.schema import alembic_config; command.revision(alembic_config(get_settings().database_url), message=sys.argv[1], autogenerate=True)" "$(m)"

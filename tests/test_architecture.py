@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import ast
 import importlib
+import inspect
 import os
 import re
 import subprocess
 import sys
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import ModuleType
 
@@ -19,11 +20,18 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
-from main import SliceError, create_app, discover_slices, slice_names
+import features
+from main import cli, create_app
+from shared.cli import Command
+from shared.discovery import SliceError, discover_slices, slice_names
 from tests.fixtures import FEATURES_DIR, REPO_ROOT, make_settings
 
-SLICE_FILES = ("__init__.py", "endpoint.py", "schemas.py", "handler.py")
-SLICES = slice_names()
+SLICE_FILES = ("__init__.py", "schemas.py", "handler.py")
+# A slice serves a route (endpoint.py), runs as a command (command.py), or both.
+ENTRY_FILES = ("endpoint.py", "command.py")
+SLICES = slice_names(features)
+HTTP_SLICES = [name for name in SLICES if (FEATURES_DIR / name / "endpoint.py").is_file()]
+COMMAND_SLICES = [name for name in SLICES if (FEATURES_DIR / name / "command.py").is_file()]
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +65,8 @@ def untyped_path_params(path: str) -> list[str]:
 
 def layout_problems(folder: Path) -> list[str]:
     problems = [f"no {name}" for name in SLICE_FILES if not (folder / name).is_file()]
+    if not any((folder / name).is_file() for name in ENTRY_FILES):
+        problems.append("no endpoint.py or command.py")
     if not any(folder.rglob("test_*.py")):
         problems.append("no test_*.py")
     return problems
@@ -164,14 +174,18 @@ def test_slice_has_endpoint_schemas_handler_and_tests(name: str) -> None:
 
 
 def test_layout_check_names_what_is_missing(tmp_path: Path) -> None:
-    (tmp_path / "endpoint.py").touch()
     (tmp_path / "handler.py").touch()
-    assert layout_problems(tmp_path) == ["no __init__.py", "no schemas.py", "no test_*.py"]
+    assert layout_problems(tmp_path) == [
+        "no __init__.py",
+        "no schemas.py",
+        "no endpoint.py or command.py",
+        "no test_*.py",
+    ]
 
 
-@pytest.mark.parametrize("name", SLICES)
+@pytest.mark.parametrize("name", HTTP_SLICES)
 def test_slice_has_one_path_operation_named_after_it(name: str, full_app: FastAPI) -> None:
-    (router,) = discover_slices(only=[name])
+    (router,) = discover_slices(features, only=[name])
     assert [route.name for route in api_routes(router.routes)] == [name]
     operation_ids = [
         operation["operationId"]
@@ -279,3 +293,50 @@ def subprocess_env() -> dict[str, str]:
         for key, value in os.environ.items()
         if not key.startswith(("PYTEST_", "COV_CORE_", "COVERAGE_"))
     }
+
+
+# --- one slice contract --------------------------------------------------------------------
+
+
+def handler_contract_problems(handle: Callable[..., object]) -> list[str]:
+    """How `handle` departs from `handle(request: XRequest, *, ...) -> XResponse` + docstring."""
+    problems = []
+    parameters = list(inspect.signature(handle).parameters.values())
+    positional = [p for p in parameters if p.kind is not inspect.Parameter.KEYWORD_ONLY]
+    if [p.name for p in positional] != ["request"]:
+        problems.append(f"takes {[p.name for p in positional]} before *, not ['request']")
+    if inspect.signature(handle).return_annotation is inspect.Signature.empty:
+        problems.append("has no return annotation")
+    doc = inspect.getdoc(handle) or ""
+    if not re.search(r"\bRaises\b", doc):
+        problems.append("has no docstring saying what it raises")
+    return problems
+
+
+@pytest.mark.parametrize("name", SLICES)
+def test_every_handler_has_the_one_slice_form(name: str) -> None:
+    handler = importlib.import_module(f"features.{name}.handler")
+    assert handler_contract_problems(handler.handle) == []
+
+
+def test_handler_contract_check_names_each_departure() -> None:
+    def handle(user_id: int, *, session: object):  # type: ignore[no-untyped-def]
+        """Does things."""
+
+    assert handler_contract_problems(handle) == [
+        "takes ['user_id'] before *, not ['request']",
+        "has no return annotation",
+        "has no docstring saying what it raises",
+    ]
+
+
+@pytest.mark.parametrize("name", COMMAND_SLICES)
+def test_every_command_is_on_the_command_line(
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    command = importlib.import_module(f"features.{name}.command").command
+    assert isinstance(command, Command)
+    with pytest.raises(SystemExit) as exit_info:
+        cli([command.name, "--help"])
+    assert exit_info.value.code == 0
+    assert command.help.split()[0] in capsys.readouterr().out

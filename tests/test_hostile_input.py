@@ -15,8 +15,9 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from main import discover_slices
+import features
 from shared.db.models import User
+from shared.discovery import discover_slices
 from tests.fixtures import Tokens
 
 PROBLEM = "application/problem+json"
@@ -25,7 +26,7 @@ _PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
 
 def all_routes() -> list[tuple[str, str, APIRoute]]:
     found = []
-    for router in discover_slices():
+    for router in discover_slices(features):
         for route in router.routes:
             if isinstance(route, APIRoute):
                 found.extend((method, route.path, route) for method in sorted(route.methods))

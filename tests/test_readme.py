@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from main import discover_slices
+import features
 from shared import errors
 from shared.config import Settings
+from shared.discovery import discover_slices
 from tests.fixtures import REPO_ROOT
 
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
@@ -27,7 +28,7 @@ def test_every_setting_is_in_the_readme() -> None:
 
 
 def test_every_error_code_is_in_the_readme() -> None:
-    discover_slices()  # loads every slice's own error classes too
+    discover_slices(features)  # loads every slice's own error classes too
     codes = {cls.code for cls in all_error_classes(errors.AppError)}
     codes |= {"malformed_json", "internal_error", "cors_refused", "method_not_allowed"}
     for code in codes:

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 import main
-from tests.fixtures import REPO_ROOT
+from features.scaffold_slice import command as scaffold_command
+from tests.fixtures import FEATURES_DIR, REPO_ROOT
 from tests.test_architecture import SLICE_FILES, layout_problems, subprocess_env
 
 BIN = Path(sys.executable).parent
@@ -70,57 +71,66 @@ def repo_copy(tmp_path: Path) -> Path:
 def test_new_slice_refuses_a_bad_name_with_a_message_and_nonzero_exit(
     name: str, why: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    before = sorted(path.name for path in main.FEATURES_DIR.iterdir())
+    before = sorted(path.name for path in FEATURES_DIR.iterdir())
     assert main.cli(["new-slice", name]) != 0
     assert why in capsys.readouterr().err
-    assert sorted(path.name for path in main.FEATURES_DIR.iterdir()) == before
+    assert sorted(path.name for path in FEATURES_DIR.iterdir()) == before
 
 
 def test_new_slice_writes_a_complete_slice_and_lists_the_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(main, "FEATURES_DIR", tmp_path / "features")
-    main.FEATURES_DIR.mkdir()
+    features_dir = tmp_path / "features"
+    features_dir.mkdir()
+    monkeypatch.setattr(scaffold_command, "FEATURES_DIR", features_dir)
     assert main.cli(["new-slice", "archive_user"]) == 0
-    folder = main.FEATURES_DIR / "archive_user"
+    folder = features_dir / "archive_user"
     assert sorted(path.name for path in folder.iterdir()) == sorted(
-        [*SLICE_FILES, "test_archive_user.py"]
+        [*SLICE_FILES, "endpoint.py", "test_archive_user.py"]
     )
     assert layout_problems(folder) == []
     assert "wrote features/archive_user/endpoint.py" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize(
+    ("kind", "name", "entry", "passing"),
+    [
+        ([], "archive_user", "endpoint.py", 3),
+        (["--command"], "purge_archives", "command.py", 2),
+    ],
+)
 def test_scaffolded_slice_runs_alone_passes_the_checks_and_touches_nothing_else(
-    repo_copy: Path,
+    repo_copy: Path, kind: list[str], name: str, entry: str, passing: int
 ) -> None:
-    result = run(sys.executable, "main.py", "new-slice", "archive_user", cwd=repo_copy)
+    result = run(sys.executable, "main.py", "new-slice", name, *kind, cwd=repo_copy)
     assert result.returncode == 0, result.stderr
-    assert git("status", "--porcelain", cwd=repo_copy) == "?? features/archive_user/\n"
+    assert git("status", "--porcelain", cwd=repo_copy) == f"?? features/{name}/\n"
+    assert (repo_copy / "features" / name / entry).is_file()
 
-    slice_tests = run(sys.executable, "-m", "pytest", "-q", "features/archive_user", cwd=repo_copy)
+    slice_tests = run(sys.executable, "-m", "pytest", "-q", f"features/{name}", cwd=repo_copy)
     # The first test fails by design until the team defines the slice's behaviour.
     assert slice_tests.returncode == 1, slice_tests.stdout
-    assert "1 failed, 3 passed" in slice_tests.stdout
-    assert "test_archive_user_does_what_the_team_defined" in slice_tests.stdout
-    first = (
-        "features/archive_user/test_archive_user.py::test_archive_user_does_what_the_team_defined"
-    )
+    assert f"1 failed, {passing} passed" in slice_tests.stdout
+    first = f"features/{name}/test_{name}.py::test_{name}_does_what_the_team_defined"
+    assert first.rpartition("::")[2] in slice_tests.stdout
     rest = run(
-        sys.executable, "-m", "pytest", "-q", "features/archive_user", "--deselect", first,
+        sys.executable, "-m", "pytest", "-q", f"features/{name}", "--deselect", first,
         cwd=repo_copy,
     )  # fmt: skip
     assert rest.returncode == 0, rest.stdout
-    assert "3 passed, 1 deselected" in rest.stdout
+    assert f"{passing} passed, 1 deselected" in rest.stdout
 
     for check in (
-        [BIN / "ruff", "check", "features/archive_user"],
-        [BIN / "ruff", "format", "--check", "features/archive_user"],
-        [BIN / "mypy", "features/archive_user"],
+        [BIN / "ruff", "check", f"features/{name}"],
+        [BIN / "ruff", "format", "--check", f"features/{name}"],
+        [BIN / "mypy", f"features/{name}"],
         [BIN / "lint-imports"],
     ):
         outcome = run(*check, cwd=repo_copy)
         assert outcome.returncode == 0, f"{check}: {outcome.stdout}{outcome.stderr}"
-    assert git("status", "--porcelain", cwd=repo_copy) == "?? features/archive_user/\n"
+    listed = run(sys.executable, "main.py", "--help", cwd=repo_copy)
+    assert (name.replace("_", "-") in listed.stdout) is (entry == "command.py")
+    assert git("status", "--porcelain", cwd=repo_copy) == f"?? features/{name}/\n"
 
 
 def test_pre_commit_hooks_pass_on_a_fresh_copy(repo_copy: Path, tmp_path: Path) -> None:

@@ -1,8 +1,12 @@
-"""Response body of GET /health."""
+"""Request and response of GET /health."""
 
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
+
+
+class LivenessRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
 
 
 class LivenessResponse(BaseModel):

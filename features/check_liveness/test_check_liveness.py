@@ -3,6 +3,7 @@
 from fastapi.testclient import TestClient
 
 from features.check_liveness import handler
+from features.check_liveness.schemas import LivenessRequest
 
 
 def test_health_answers_ok(client: TestClient) -> None:
@@ -13,4 +14,4 @@ def test_health_answers_ok(client: TestClient) -> None:
 
 
 def test_handler_reports_ok() -> None:
-    assert handler.handle().status == "ok"
+    assert handler.handle(LivenessRequest()).status == "ok"

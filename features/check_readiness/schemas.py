@@ -1,8 +1,12 @@
-"""Response body of GET /health/ready."""
+"""Request and response of GET /health/ready."""
 
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
+
+
+class ReadinessRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
 
 
 class ReadinessResponse(BaseModel):

@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from features.check_readiness import handler
+from features.check_readiness.schemas import ReadinessRequest
 from main import create_app
 from tests.fixtures import make_settings
 
@@ -29,4 +30,4 @@ def test_not_ready_when_database_is_gone(tmp_path: Path) -> None:
 
 
 def test_handler_answers_ready(db_session: Session) -> None:
-    assert handler.handle(session=db_session).database == "ok"
+    assert handler.handle(ReadinessRequest(), session=db_session).database == "ok"

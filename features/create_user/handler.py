@@ -20,6 +20,12 @@ def handle(
     caller: Principal | None,
     settings: Settings,
 ) -> CreateUserResponse:
+    """Create the user as the caller may: anyone while registration is open, admins always.
+
+    Raises UnauthorizedError or ForbiddenError when registration is closed to the caller,
+    ForbiddenError when a non-admin sets an admin-only field, WeakPasswordError when the
+    password fails the policy, and EmailTakenError when the email already has an account.
+    """
     is_admin = caller is not None and caller.is_admin
     if not settings.registration_open and not is_admin:
         if caller is None:

@@ -5,8 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-# A name is printed on pages and in emails: no NUL, newline or other control character.
-NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
+from shared.values import NO_CONTROL_CHARACTERS
 
 
 class CreateUserRequest(BaseModel):

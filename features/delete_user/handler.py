@@ -10,16 +10,19 @@ from shared.db.models import Role, User
 from shared.errors import NotFoundError, PreconditionFailedError
 from shared.http.etags import if_match_passes
 from shared.observability.logs import security_event
-
-# The largest id a 64-bit primary key holds; a larger one would overflow the database driver.
-MAX_USER_ID = 2**63 - 1
+from shared.values import is_row_id
 
 
 def handle(request: DeleteUserRequest, *, session: Session, caller: Principal) -> None:
+    """Delete the user and, with it, every session it had.
+
+    Raises NotFoundError for an unknown id or another user's (to a non-admin),
+    PreconditionFailedError when If-Match is stale, and LastAdminError for the last admin.
+    """
     user_id = request.user_id
     if not caller.is_admin and user_id != caller.user_id:
         raise NotFoundError("No such user.")
-    user = session.get(User, user_id) if 0 < user_id <= MAX_USER_ID else None
+    user = session.get(User, user_id) if is_row_id(user_id) else None
     if user is None:
         raise NotFoundError("No such user.")
     if not if_match_passes(request.if_match, user.etag):

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Response
 
 from features.get_me import handler
-from features.get_me.schemas import GetMeResponse
+from features.get_me.schemas import GetMeRequest, GetMeResponse
 from shared.http.caller import CurrentUser
 from shared.http.etags import if_none_match_hits
 from shared.http.openapi import problem_responses
@@ -29,7 +29,7 @@ async def get_me(
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """Read your own user record."""
-    me = handler.handle(caller=caller)
+    me = handler.handle(GetMeRequest(), caller=caller)
     if if_none_match_hits(if_none_match, me.etag):
         return Response(status_code=304, headers={"ETag": me.etag})
     # Serialized here, once: returned as a model it would be validated again, then dumped.

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from features.get_me.schemas import GetMeResponse
+from features.get_me.schemas import GetMeRequest, GetMeResponse
 from shared.accounts.principal import Principal
 
 
@@ -12,7 +12,11 @@ class Me:
     etag: str
 
 
-def handle(*, caller: Principal) -> Me:
+def handle(request: GetMeRequest, *, caller: Principal) -> Me:  # noqa: ARG001 - nothing to ask
+    """The caller's own record, as the auth check read it for this request.
+
+    Raises nothing: an unauthenticated caller never gets this far.
+    """
     return Me(
         user=GetMeResponse.model_validate(caller.user, from_attributes=True),
         etag=caller.user.etag,

@@ -3,7 +3,11 @@
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
+
+
+class GetMeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
 
 
 class GetMeResponse(BaseModel):

@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from features.get_me import handler
+from features.get_me.schemas import GetMeRequest
 from shared.accounts.principal import Principal
 from shared.db.models import User
 from tests.factories import UserFactory
@@ -80,6 +81,6 @@ def test_openapi_declares_the_responses(client: TestClient) -> None:
 
 def test_handler_returns_the_principals_user(db_session: Session) -> None:
     user = UserFactory()
-    me = handler.handle(caller=Principal(user, "sid"))
+    me = handler.handle(GetMeRequest(), caller=Principal(user, "sid"))
     assert me.user.id == user.id
     assert me.etag == user.etag

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Request, Response
 
 from features.get_user import handler
-from features.get_user.schemas import GetUserResponse
+from features.get_user.schemas import GetUserRequest, GetUserResponse
 from shared.http.caller import CurrentUser
 from shared.http.dependencies import SessionDep, get_database
 from shared.http.etags import if_none_match_hits
@@ -37,7 +37,7 @@ async def get_user(
     # One primary-key read: on the event loop where that is cheaper than a thread hop. The
     # Database comes from the request, not a dependency: each one is a pass of FastAPI's solver.
     found = await get_database(request).run_read(
-        partial(handler.handle, user_id, session=session, caller=caller)
+        partial(handler.handle, GetUserRequest(user_id=user_id), session=session, caller=caller)
     )
     if if_none_match_hits(if_none_match, found.etag):
         return Response(status_code=304, headers={"ETag": found.etag})

@@ -4,13 +4,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from features.get_user.schemas import GetUserResponse
+from features.get_user.schemas import GetUserRequest, GetUserResponse
 from shared.accounts.principal import Account, Principal
 from shared.db.models import User
 from shared.errors import NotFoundError
-
-# The largest id a 64-bit primary key holds; a larger one would overflow the database driver.
-MAX_USER_ID = 2**63 - 1
+from shared.values import is_row_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,7 +17,12 @@ class FoundUser:
     etag: str
 
 
-def handle(user_id: int, *, session: Session, caller: Principal) -> FoundUser:
+def handle(request: GetUserRequest, *, session: Session, caller: Principal) -> FoundUser:
+    """The user, to themself or an admin.
+
+    Raises NotFoundError for an unknown id, and for another user's to a non-admin.
+    """
+    user_id = request.user_id
     # Same answer whether the id exists or not: a non-admin learns nothing about other ids.
     if not caller.is_admin and user_id != caller.user_id:
         raise NotFoundError("No such user.")
@@ -27,7 +30,7 @@ def handle(user_id: int, *, session: Session, caller: Principal) -> FoundUser:
     # was a third of the route's time, for the same row in the same request.
     user: Account | User | None = caller.user
     if user_id != caller.user_id:
-        user = session.get(User, user_id) if 0 < user_id <= MAX_USER_ID else None
+        user = session.get(User, user_id) if is_row_id(user_id) else None
     if user is None:
         raise NotFoundError("No such user.")
     return FoundUser(

@@ -3,7 +3,13 @@
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
+
+
+class GetUserRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    user_id: int
 
 
 class GetUserResponse(BaseModel):

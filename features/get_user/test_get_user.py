@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from features.get_user import handler
+from features.get_user.schemas import GetUserRequest
 from shared.accounts.principal import Principal
 from shared.db.models import User
 from shared.errors import NotFoundError
@@ -135,7 +136,9 @@ def test_openapi_declares_the_responses(client: TestClient) -> None:
 
 def test_handler_finds_the_user_for_an_admin(db_session: Session) -> None:
     admin, target = UserFactory(role="admin"), UserFactory()
-    found = handler.handle(target.id, session=db_session, caller=Principal(admin, "sid"))
+    found = handler.handle(
+        GetUserRequest(user_id=target.id), session=db_session, caller=Principal(admin, "sid")
+    )
     assert found.user.email == target.email
     assert found.etag == target.etag
 
@@ -144,10 +147,16 @@ def test_handler_finds_the_user_for_an_admin(db_session: Session) -> None:
 def test_handler_refuses_missing_and_impossible_ids(db_session: Session, offset: int) -> None:
     admin = UserFactory(role="admin")
     with pytest.raises(NotFoundError):
-        handler.handle(admin.id + offset, session=db_session, caller=Principal(admin, "sid"))
+        handler.handle(
+            GetUserRequest(user_id=admin.id + offset),
+            session=db_session,
+            caller=Principal(admin, "sid"),
+        )
 
 
 def test_handler_hides_other_users_from_non_admins(db_session: Session) -> None:
     caller, target = UserFactory(), UserFactory()
     with pytest.raises(NotFoundError):
-        handler.handle(target.id, session=db_session, caller=Principal(caller, "sid"))
+        handler.handle(
+            GetUserRequest(user_id=target.id), session=db_session, caller=Principal(caller, "sid")
+        )

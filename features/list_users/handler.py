@@ -19,17 +19,21 @@ def _contains_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def handle(query: ListUsersQuery, *, session: Session) -> ListUsersResponse:
+def handle(request: ListUsersQuery, *, session: Session) -> ListUsersResponse:
+    """One page of users in id order, optionally those whose email contains a text.
+
+    Raises nothing: an offset past the end is an empty page.
+    """
     matching: Select[tuple[User]] = select(User)
-    if query.email is not None:
+    if request.email is not None:
         # email_key is the case-folded email, so matching against it ignores case everywhere.
-        pattern = _contains_pattern(email_key(query.email))
+        pattern = _contains_pattern(email_key(request.email))
         matching = matching.where(User.email_key.like(pattern, escape=LIKE_ESCAPE))
     total = session.scalar(select(func.count()).select_from(matching.subquery())) or 0
-    users = session.scalars(matching.order_by(User.id).limit(query.limit).offset(query.offset))
+    users = session.scalars(matching.order_by(User.id).limit(request.limit).offset(request.offset))
     return ListUsersResponse(
         items=[ListedUser.model_validate(user, from_attributes=True) for user in users],
         total=total,
-        limit=query.limit,
-        offset=query.offset,
+        limit=request.limit,
+        offset=request.offset,
     )

@@ -5,8 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-# No email holds a control character; refused here, a NUL byte never reaches the database.
-NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]+$"
+from shared.values import NO_CONTROL_CHARACTERS
 
 
 class ListUsersQuery(BaseModel):

@@ -4,8 +4,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# No email holds a control character; refused here, a NUL byte never reaches the database.
-NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]+$"
+from shared.values import NO_CONTROL_CHARACTERS
 
 
 class LoginRequest(BaseModel):

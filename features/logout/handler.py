@@ -11,7 +11,10 @@ from shared.security.refresh_tokens import parse_refresh_token, refresh_mac_matc
 
 
 def handle(request: LogoutRequest, *, session: Session, token_settings: TokenSettings) -> None:
-    """Returns whatever the token was, so the answer says nothing about it (no oracle)."""
+    """End the session of a genuine refresh token, current or spent.
+
+    Raises nothing: any other token is ignored, so the answer says nothing about it (no oracle).
+    """
     parts = parse_refresh_token(request.refresh_token)
     if parts is None:
         return

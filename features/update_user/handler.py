@@ -23,9 +23,8 @@ from shared.errors import (
 from shared.http.etags import if_match_passes
 from shared.observability.logs import security_event
 from shared.security.passwords import hash_password, password_problems, verify_password
+from shared.values import is_row_id
 
-# The largest id a 64-bit primary key holds; a larger one would overflow the database driver.
-MAX_USER_ID = 2**63 - 1
 ADMIN_ONLY_FIELDS = frozenset({"role", "is_active"})
 # Someone holding a stolen token must not be able to take the account over with it.
 NEEDS_CURRENT_PASSWORD = frozenset({"email", "password"})
@@ -50,6 +49,13 @@ def handle(
     caller: Principal,
     settings: Settings,
 ) -> UpdatedUser:
+    """Apply a partial update as the caller may, revoking every session when it must.
+
+    Raises NotFoundError for an unknown id or another user's (to a non-admin), ForbiddenError
+    for an admin-only field, CurrentPasswordRequiredError or WrongCurrentPasswordError,
+    WeakPasswordError, PreconditionFailedError (stale If-Match), LastAdminError and
+    EmailTakenError.
+    """
     is_self = user_id == caller.user_id
     if not caller.is_admin and not is_self:
         raise NotFoundError("No such user.")
@@ -66,7 +72,7 @@ def handle(
         _refuse_weak_password(request.password, email=known_email, settings=settings)
         new_hash = hash_password(request.password, rounds=settings.bcrypt_rounds)
 
-    user = session.get(User, user_id) if 0 < user_id <= MAX_USER_ID else None
+    user = session.get(User, user_id) if is_row_id(user_id) else None
     if user is None:
         raise NotFoundError("No such user.")
     if not if_match_passes(if_match, user.etag):

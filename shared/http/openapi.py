@@ -5,6 +5,9 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
 from shared.http.problems import PROBLEM_MEDIA_TYPE, ProblemDetail
 
 
@@ -54,3 +57,21 @@ def complete_problem_responses(openapi: dict[str, Any]) -> dict[str, Any]:
         schemas.pop("HTTPValidationError", None)
         schemas.pop("ValidationError", None)
     return openapi
+
+
+def operation_id(route: APIRoute) -> str:
+    """The path operation function's name, which is its slice's: generated clients get
+    `create_user`, not `create_user_api_users_post`."""
+    return route.name
+
+
+def declare_implied_problems(app: FastAPI) -> None:
+    """Declare the problems every route can give without saying so (413, 422...)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = complete_problem_responses(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -8,14 +8,13 @@ import ipaddress
 import logging
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from limits import RateLimitItem, parse_many
 from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
-from starlette.types import Scope
 
 from shared.config import IPNetwork, Settings
 from shared.errors import RateLimitedError
@@ -123,7 +122,7 @@ class RateLimiter:
             }
         )
 
-    def client_ip(self, scope: Scope) -> str:
+    def client_ip(self, scope: Mapping[str, Any]) -> str:
         """The client's address: the socket peer, or X-Forwarded-For read through trusted proxies.
 
         The header is read from the right: each hop appends the address it saw, so the first

@@ -443,11 +443,12 @@ def routes_on_branch() -> set[str]:
     document in a worker would grow the RSS being measured."""
     from fastapi.routing import APIRoute
 
-    from main import discover_slices
+    import features
+    from shared.discovery import discover_slices
 
     return {
         f"{method} {route.path}"
-        for router in discover_slices()
+        for router in discover_slices(features)
         for route in router.routes
         if isinstance(route, APIRoute)
         for method in route.methods

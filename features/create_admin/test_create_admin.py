@@ -9,10 +9,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from main import cli, create_admin
+from features.create_admin import handler
+from features.create_admin.schemas import CreateAdminRequest
+from main import cli
 from shared.config import Settings, get_settings
 from shared.db.engine import Database
 from shared.db.models import AuthSession, User, utcnow
@@ -23,6 +26,18 @@ from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.fixtures import REPO_ROOT, make_settings, server_env
 
 ADMIN_PASSWORD = "an admin passphrase, long"
+
+
+def create_admin(
+    email: str, *, password: str | None, full_name: str | None, settings: Settings
+) -> str:
+    """The handler as the command calls it; returns the line the command prints."""
+    request = CreateAdminRequest(
+        email=email,
+        password=None if password is None else SecretStr(password),
+        full_name=full_name,
+    )
+    return handler.handle(request, settings=settings).message
 
 
 @pytest.fixture
@@ -136,18 +151,18 @@ def test_promoting_with_a_password_replaces_it(settings: Settings, database: Dat
 def test_weak_password_is_refused_and_nothing_is_created(
     settings: Settings, database: Database, password: str
 ) -> None:
-    with pytest.raises(SystemExit, match="Password refused"):
+    with pytest.raises(handler.AdminRefusedError, match="Password refused"):
         create_admin("boss@example.com", password=password, full_name=None, settings=settings)
     assert stored(database, "boss@example.com") is None
 
 
 def test_invalid_email_is_refused(settings: Settings) -> None:
-    with pytest.raises(SystemExit, match="Not a valid email"):
+    with pytest.raises(handler.AdminRefusedError, match="Not a valid email"):
         create_admin("not-an-email", password=ADMIN_PASSWORD, full_name=None, settings=settings)
 
 
 def test_new_admin_without_a_password_is_refused(settings: Settings, database: Database) -> None:
-    with pytest.raises(SystemExit, match="ADMIN_PASSWORD"):
+    with pytest.raises(handler.AdminRefusedError, match="ADMIN_PASSWORD"):
         create_admin("boss@example.com", password=None, full_name=None, settings=settings)
     assert stored(database, "boss@example.com") is None
 

@@ -1,0 +1,1 @@
+"""`python main.py create-admin EMAIL`: create or promote an admin without a running server."""

@@ -1,0 +1,1 @@
+"""`python main.py migrate`: bring the database to the newest migration (`make migrate`)."""

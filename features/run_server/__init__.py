@@ -1,0 +1,1 @@
+"""`python main.py serve`: the production server, as `make serve` starts it."""
