@@ -50,11 +50,11 @@ revision: install ## new migration from the model: make revision m="what changed
 create-admin: install ## create or promote an admin: make create-admin email=you@example.com
 	$(BIN)/python main.py create-admin "$(email)"
 
-slice: install ## scaffold a new slice: make slice name=verb_noun
-	$(BIN)/python main.py new-slice "$(name)"
+slice: install ## scaffold a new slice: make slice name=verb_noun (command=1: an operator command)
+	$(BIN)/python main.py new-slice "$(name)" $(if $(command),--command,)
 
-openapi-snapshot: install ## accept the current OpenAPI document as tests/openapi.snapshot.json
-	$(BIN)/python -m tests.test_openapi_snapshot
+openapi-snapshot: install ## accept the current OpenAPI document as tests/architecture/openapi.snapshot.json
+	$(BIN)/python -m tests.architecture.test_openapi_snapshot
 
 hooks: install ## install the git pre-commit and commit-msg hooks
 	$(BIN)/pre-commit install --hook-type pre-commit --hook-type commit-msg

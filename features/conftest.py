@@ -1,3 +1,3 @@
-"""Makes the shared fixtures available to every slice's tests."""
+"""Loads the shared fixtures (tests/fixtures.py) as a plugin for every slice's tests."""
 
-from tests.fixtures import *  # noqa: F403
+pytest_plugins = ["tests.fixtures"]

@@ -1,3 +1,3 @@
-"""Makes the shared fixtures available to the cross-slice tests."""
+"""Loads the shared fixtures (tests/fixtures.py) as a plugin for the cross-slice tests."""
 
-from tests.fixtures import *  # noqa: F403
+pytest_plugins = ["tests.fixtures"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -48,6 +49,25 @@ FEATURES_DIR = REPO_ROOT / "features"
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 GRACEFUL_SHUTDOWN_SECONDS = 10
 
+
+def copy_of_repository(destination: Path, *, leave_out: tuple[str, ...] = ()) -> Path:
+    """The files a fresh clone would hold (tracked and new ones, nothing git ignores: no .venv,
+    no data) copied to destination, less the folders in leave_out (e.g. "features/login")."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout
+    for name in filter(None, listed.split("\0")):
+        source = REPO_ROOT / name
+        if source.is_file() and not name.startswith(tuple(f"{folder}/" for folder in leave_out)):
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination / name)
+    return destination
+
+
 # --- the database backend ---------------------------------------------------------------------
 
 _database_numbers = itertools.count()
@@ -58,7 +78,7 @@ def postgres_server() -> URL | None:
     raw = os.environ.get("TEST_DATABASE_URL", "").strip()
     if not raw:
         return None
-    url = make_url(Settings(_env_file=None, database_url=raw).database_url)  # type: ignore[call-arg]
+    url = make_url(Settings(_env_file=None, database_url=raw).database_url)
     if url.get_backend_name() != "postgresql":
         raise pytest.UsageError(f"TEST_DATABASE_URL must name a PostgreSQL server, not {raw!r}")
     return url
@@ -110,7 +130,7 @@ def make_settings(directory: Path, **overrides: Any) -> Settings:
         "rate_limit_enabled": False,
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 @pytest.fixture(scope="session")
@@ -153,9 +173,9 @@ def db_session(connection: Connection) -> Iterator[Session]:
     with Session(
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
     ) as session:
-        factories.UserFactory._meta.sqlalchemy_session = session
-        factories.AdminFactory._meta.sqlalchemy_session = session
+        factories.FactorySession.current = session
         yield session
+        factories.FactorySession.current = None
 
 
 def app_for(
@@ -200,8 +220,15 @@ def slice_of(test_file: Path) -> str | None:
 def app(
     request: pytest.FixtureRequest, settings: Settings, connection: Connection, db_session: Session
 ) -> FastAPI:
-    """The app over the test's transaction: a slice's tests mount that slice alone, so they
-    neither import nor depend on another slice; the tests in tests/ mount every slice."""
+    """The app over the test's transaction, with the slices the test says it needs.
+
+    `@pytest.mark.mounts("login", "get_me")` names them. Without the mark a slice's tests
+    mount that slice alone, so they neither import nor depend on another slice, and the
+    cross-slice tests in tests/ mount every slice.
+    """
+    marker = request.node.get_closest_marker("mounts")
+    if marker is not None:
+        return app_for(settings, connection, slices=list(marker.args))
     own_slice = slice_of(request.path)
     return app_for(settings, connection, slices=None if own_slice is None else [own_slice])
 
@@ -256,12 +283,12 @@ def login_as(app: FastAPI, db_session: Session) -> Callable[[User], Tokens]:
 
 @pytest.fixture
 def user(db_session: Session) -> User:
-    return factories.UserFactory()  # type: ignore[no-any-return]
+    return factories.UserFactory.create()
 
 
 @pytest.fixture
 def admin(db_session: Session) -> User:
-    return factories.AdminFactory()  # type: ignore[no-any-return]
+    return factories.AdminFactory.create()
 
 
 # --- a real server ---------------------------------------------------------------------------

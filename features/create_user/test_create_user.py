@@ -57,7 +57,7 @@ def test_password_is_stored_hashed(client: TestClient, db_session: Session) -> N
 def test_duplicate_email_in_any_case_returns_409(
     client: TestClient, db_session: Session, other_case: str
 ) -> None:
-    UserFactory(email="Ada@example.com")
+    UserFactory.create(email="Ada@example.com")
     before = user_count(db_session)
     response = client.post("/api/users", json={"email": other_case, "password": GOOD_PASSWORD})
     assert response.status_code == 409
@@ -220,7 +220,7 @@ def test_handler_creates_user(db_session: Session, settings: Settings) -> None:
 
 
 def test_handler_refuses_duplicate(db_session: Session, settings: Settings) -> None:
-    UserFactory(email="dup@example.com")
+    UserFactory.create(email="dup@example.com")
     with pytest.raises(EmailTakenError):
         handler.handle(
             CreateUserRequest(email="DUP@example.com", password=GOOD_PASSWORD),

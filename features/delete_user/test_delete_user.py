@@ -51,7 +51,7 @@ def test_deleting_frees_the_email(
         client.delete(f"/api/users/{user.id}", headers=login_as(admin).headers).status_code == 204
     )
     # The unique index on the case-folded email no longer holds it.
-    assert UserFactory(email=email.upper()).id != user.id
+    assert UserFactory.create(email=email.upper()).id != user.id
 
 
 def test_admin_deletes_another_user(
@@ -66,7 +66,7 @@ def test_admin_deletes_another_user(
 def test_non_admin_deleting_another_user_gets_404_like_a_missing_id(
     client: TestClient, user: User, login_as: Login, db_session: Session
 ) -> None:
-    other = UserFactory()
+    other = UserFactory.create()
     headers = login_as(user).headers
     existing = client.delete(f"/api/users/{other.id}", headers=headers)
     missing = client.delete(f"/api/users/{other.id + 999}", headers=headers)
@@ -94,7 +94,7 @@ def test_anonymous_gets_401(client: TestClient, user: User, db_session: Session)
 def test_last_active_admin_cannot_be_deleted(
     client: TestClient, admin: User, login_as: Login, db_session: Session
 ) -> None:
-    AdminFactory(is_active=False)
+    AdminFactory.create(is_active=False)
     tokens = login_as(admin)
     response = client.delete(f"/api/users/{admin.id}", headers=tokens.headers)
     assert response.status_code == 409
@@ -106,7 +106,7 @@ def test_last_active_admin_cannot_be_deleted(
 def test_an_admin_may_be_deleted_while_another_active_admin_remains(
     client: TestClient, admin: User, login_as: Login, db_session: Session
 ) -> None:
-    other_admin = AdminFactory()
+    other_admin = AdminFactory.create()
     response = client.delete(f"/api/users/{other_admin.id}", headers=login_as(admin).headers)
     assert response.status_code == 204
     assert not exists(db_session, other_admin.id)
@@ -147,7 +147,7 @@ def test_openapi_declares_every_response(client: TestClient) -> None:
 
 
 def test_handler_deletes_and_refuses(db_session: Session) -> None:
-    admin, target, bystander = AdminFactory(), UserFactory(), UserFactory()
+    admin, target, bystander = AdminFactory.create(), UserFactory.create(), UserFactory.create()
     as_admin, as_user = Principal(admin, "sid"), Principal(bystander, "sid")
     with pytest.raises(NotFoundError):
         handler.handle(

@@ -32,7 +32,7 @@ def test_me_returns_the_callers_user_with_etag(
 def test_admin_gets_their_own_record(
     client: TestClient, admin: User, login_as: Callable[[User], Tokens]
 ) -> None:
-    UserFactory()
+    UserFactory.create()
     response = client.get("/api/users/me", headers=login_as(admin).headers)
     assert response.json()["id"] == admin.id
     assert response.json()["role"] == "admin"
@@ -80,7 +80,7 @@ def test_openapi_declares_the_responses(client: TestClient) -> None:
 
 
 def test_handler_returns_the_principals_user(db_session: Session) -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     me = handler.handle(GetMeRequest(), caller=Principal(user, "sid"))
     assert me.user.id == user.id
     assert me.etag == user.etag

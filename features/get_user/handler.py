@@ -26,8 +26,8 @@ def handle(request: GetUserRequest, *, session: Session, caller: Principal) -> F
     # Same answer whether the id exists or not: a non-admin learns nothing about other ids.
     if not caller.is_admin and user_id != caller.user_id:
         raise NotFoundError("No such user.")
-    # The caller's own row was read by this request's auth check: a second read of it
-    # was a third of the route's time, for the same row in the same request.
+    # The caller's own row was read by this request's auth check: reading it again would
+    # repeat the same query within the same request.
     user: Account | User | None = caller.user
     if user_id != caller.user_id:
         user = session.get(User, user_id) if is_row_id(user_id) else None

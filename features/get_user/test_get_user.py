@@ -44,7 +44,7 @@ def test_admin_reads_anyone(
 def test_user_reading_another_user_gets_the_same_404_as_for_a_missing_id(
     client: TestClient, user: User, login_as: Callable[[User], Tokens]
 ) -> None:
-    other = UserFactory()
+    other = UserFactory.create()
     headers = login_as(user).headers
     existing = client.get(f"/api/users/{other.id}", headers=headers)
     missing = client.get(f"/api/users/{other.id + 1000}", headers=headers)
@@ -117,7 +117,7 @@ def test_stale_if_none_match_gets_200_with_the_new_etag(
 def test_304_is_not_given_for_another_users_etag(
     client: TestClient, user: User, login_as: Callable[[User], Tokens]
 ) -> None:
-    other = UserFactory()
+    other = UserFactory.create()
     response = client.get(
         f"/api/users/{other.id}", headers={**login_as(user).headers, "If-None-Match": other.etag}
     )
@@ -135,7 +135,7 @@ def test_openapi_declares_the_responses(client: TestClient) -> None:
 
 
 def test_handler_finds_the_user_for_an_admin(db_session: Session) -> None:
-    admin, target = UserFactory(role="admin"), UserFactory()
+    admin, target = UserFactory.create(role="admin"), UserFactory.create()
     found = handler.handle(
         GetUserRequest(user_id=target.id), session=db_session, caller=Principal(admin, "sid")
     )
@@ -145,7 +145,7 @@ def test_handler_finds_the_user_for_an_admin(db_session: Session) -> None:
 
 @pytest.mark.parametrize("offset", [1000, -(10**6), 2**64])
 def test_handler_refuses_missing_and_impossible_ids(db_session: Session, offset: int) -> None:
-    admin = UserFactory(role="admin")
+    admin = UserFactory.create(role="admin")
     with pytest.raises(NotFoundError):
         handler.handle(
             GetUserRequest(user_id=admin.id + offset),
@@ -155,7 +155,7 @@ def test_handler_refuses_missing_and_impossible_ids(db_session: Session, offset:
 
 
 def test_handler_hides_other_users_from_non_admins(db_session: Session) -> None:
-    caller, target = UserFactory(), UserFactory()
+    caller, target = UserFactory.create(), UserFactory.create()
     with pytest.raises(NotFoundError):
         handler.handle(
             GetUserRequest(user_id=target.id), session=db_session, caller=Principal(caller, "sid")

@@ -21,7 +21,7 @@ def admin_headers(admin: User, login_as: Callable[[User], Tokens]) -> dict[str, 
 def test_admin_lists_users_in_id_order_with_total(
     client: TestClient, admin: User, admin_headers: dict[str, str]
 ) -> None:
-    created = [UserFactory() for _ in range(3)]
+    created = [UserFactory.create() for _ in range(3)]
     response = client.get("/api/users", headers=admin_headers)
     assert response.status_code == 200
     body = response.json()
@@ -39,7 +39,7 @@ def test_admin_lists_users_in_id_order_with_total(
 def test_limit_and_offset_page_through(
     client: TestClient, admin: User, admin_headers: dict[str, str]
 ) -> None:
-    ids = sorted([admin.id, *(UserFactory().id for _ in range(4))])
+    ids = sorted([admin.id, *(UserFactory.create().id for _ in range(4))])
     response = client.get("/api/users?limit=2&offset=1", headers=admin_headers)
     body = response.json()
     assert [item["id"] for item in body["items"]] == ids[1:3]
@@ -52,8 +52,8 @@ def test_limit_and_offset_page_through(
 def test_email_filter_is_a_case_insensitive_substring(
     client: TestClient, admin_headers: dict[str, str]
 ) -> None:
-    ada = UserFactory(email="Ada.Lovelace@Example.com")
-    UserFactory(email="grace@example.org")
+    ada = UserFactory.create(email="Ada.Lovelace@Example.com")
+    UserFactory.create(email="grace@example.org")
     response = client.get("/api/users?email=LOVELACE@EXAMPLE", headers=admin_headers)
     body = response.json()
     assert [item["id"] for item in body["items"]] == [ada.id]
@@ -64,9 +64,9 @@ def test_email_filter_is_a_case_insensitive_substring(
 def test_like_wildcards_in_the_filter_match_literally(
     client: TestClient, admin_headers: dict[str, str], search: str, expected: str
 ) -> None:
-    UserFactory(email="per%cent@example.com")
-    UserFactory(email="under_score@example.com")
-    UserFactory(email="plain@example.com")
+    UserFactory.create(email="per%cent@example.com")
+    UserFactory.create(email="under_score@example.com")
+    UserFactory.create(email="plain@example.com")
     response = client.get("/api/users", params={"email": search}, headers=admin_headers)
     emails = [item["email"] for item in response.json()["items"]]
     assert emails == [f"{expected}@example.com"]
@@ -75,7 +75,7 @@ def test_like_wildcards_in_the_filter_match_literally(
 def test_backslash_in_the_filter_is_literal(
     client: TestClient, admin_headers: dict[str, str]
 ) -> None:
-    UserFactory(email="plain@example.com")
+    UserFactory.create(email="plain@example.com")
     response = client.get("/api/users", params={"email": "\\"}, headers=admin_headers)
     assert response.json()["total"] == 0
 
@@ -127,8 +127,8 @@ def test_openapi_declares_the_responses(client: TestClient) -> None:
 
 def test_handler_counts_all_matches_but_returns_one_page(db_session: Session) -> None:
     for n in range(5):
-        UserFactory(email=f"match{n}@example.com")
-    UserFactory(email="other@example.com")
+        UserFactory.create(email=f"match{n}@example.com")
+    UserFactory.create(email="other@example.com")
     page = handler.handle(ListUsersQuery(limit=2, offset=0, email="MATCH"), session=db_session)
     assert page.total == 5
     assert [item.email for item in page.items] == ["match0@example.com", "match1@example.com"]

@@ -44,7 +44,7 @@ def swagger_form(username: str, password: str) -> dict[str, str]:
 def test_json_login_returns_token_pair_not_cached(
     client: TestClient, db_session: Session, settings: Settings
 ) -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     response = client.post(URL, json={"email": user.email, "password": DEFAULT_PASSWORD})
     assert response.status_code == 200
     assert response.headers["cache-control"] == "no-store"
@@ -68,7 +68,7 @@ def test_json_login_returns_token_pair_not_cached(
 
 
 def test_each_login_is_a_new_session(client: TestClient, db_session: Session) -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     credentials = {"email": user.email, "password": DEFAULT_PASSWORD}
     first = client.post(URL, json=credentials).json()
     second = client.post(URL, json=credentials).json()
@@ -80,7 +80,7 @@ def test_each_login_is_a_new_session(client: TestClient, db_session: Session) ->
 def test_swagger_password_form_logs_in(
     client: TestClient, db_session: Session, authorization: str | None
 ) -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     headers = {"Authorization": authorization} if authorization is not None else {}
     response = client.post(URL, data=swagger_form(user.email, DEFAULT_PASSWORD), headers=headers)
     assert response.status_code == 200
@@ -90,13 +90,13 @@ def test_swagger_password_form_logs_in(
 
 
 def test_minimal_form_logs_in(client: TestClient) -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     response = client.post(URL, data={"username": user.email, "password": DEFAULT_PASSWORD})
     assert response.status_code == 200
 
 
 def test_form_with_wrong_password_is_401(client: TestClient) -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     response = client.post(URL, data=swagger_form(user.email, "not the password"))
     assert response.status_code == 401
     assert response.json()["code"] == "invalid_credentials"
@@ -112,7 +112,7 @@ def test_form_with_wrong_password_is_401(client: TestClient) -> None:
     ],
 )
 def test_invalid_form_is_422(client: TestClient, db_session: Session, form: dict[str, str]) -> None:
-    UserFactory(email="a@example.com")
+    UserFactory.create(email="a@example.com")
     response = client.post(URL, data=form)
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
@@ -133,7 +133,7 @@ def test_invalid_form_is_422(client: TestClient, db_session: Session, form: dict
     ],
 )
 def test_invalid_json_body_is_422(client: TestClient, db_session: Session, body: object) -> None:
-    UserFactory(email="a@example.com")
+    UserFactory.create(email="a@example.com")
     response = client.post(URL, json=body)
     assert response.status_code == 422
     assert response.json()["code"] == "validation_error"
@@ -156,7 +156,7 @@ def test_malformed_json_is_400(client: TestClient, db_session: Session, raw: byt
 def test_other_content_types_are_415(
     client: TestClient, db_session: Session, content_type: str | None
 ) -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     headers = {"Content-Type": content_type} if content_type else {}
     response = client.post(
         URL, content=f'{{"email": "{user.email}", "password": "x"}}', headers=headers
@@ -168,7 +168,7 @@ def test_other_content_types_are_415(
 
 
 def test_json_with_charset_parameter_is_accepted(client: TestClient) -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     response = client.post(
         URL,
         content=f'{{"email": "{user.email}", "password": "{DEFAULT_PASSWORD}"}}',
@@ -180,7 +180,7 @@ def test_json_with_charset_parameter_is_accepted(client: TestClient) -> None:
 def test_unknown_email_and_wrong_password_answer_the_same(
     client: TestClient, db_session: Session
 ) -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     wrong = client.post(URL, json={"email": user.email, "password": "not the password"})
     unknown = client.post(URL, json={"email": "nobody@example.com", "password": "whatever1"})
     for response in (wrong, unknown):
@@ -198,7 +198,7 @@ def test_unknown_email_and_wrong_password_answer_the_same(
 
 @pytest.mark.parametrize("typed", ["ADA@EXAMPLE.COM", "ada@example.com", "  Ada@example.COM "])
 def test_email_matches_case_insensitively(client: TestClient, typed: str) -> None:
-    UserFactory(email="Ada@Example.com")
+    UserFactory.create(email="Ada@Example.com")
     response = client.post(URL, json={"email": typed, "password": DEFAULT_PASSWORD})
     assert response.status_code == 200
 
@@ -206,7 +206,7 @@ def test_email_matches_case_insensitively(client: TestClient, typed: str) -> Non
 def test_disabled_account_with_right_password_is_403(
     client: TestClient, db_session: Session
 ) -> None:
-    user = UserFactory(is_active=False)
+    user = UserFactory.create(is_active=False)
     response = client.post(URL, json={"email": user.email, "password": DEFAULT_PASSWORD})
     assert response.status_code == 403
     assert response.json()["code"] == "account_disabled"
@@ -214,7 +214,7 @@ def test_disabled_account_with_right_password_is_403(
 
 
 def test_disabled_account_with_wrong_password_is_401(client: TestClient) -> None:
-    user = UserFactory(is_active=False)
+    user = UserFactory.create(is_active=False)
     response = client.post(URL, json={"email": user.email, "password": "not the password"})
     assert response.status_code == 401
     assert response.json()["code"] == "invalid_credentials"
@@ -222,13 +222,13 @@ def test_disabled_account_with_wrong_password_is_401(client: TestClient) -> None
 
 def test_password_is_normalized_like_at_sign_up(client: TestClient) -> None:
     # NFKC: the ligature "ﬁ" is "fi", as it was when the hash was made.
-    user = UserFactory(password="a-ﬁne-passphrase")
+    user = UserFactory.create(password="a-ﬁne-passphrase")
     response = client.post(URL, json={"email": user.email, "password": "a-fine-passphrase"})
     assert response.status_code == 200
 
 
 def test_expired_sessions_are_purged_at_login(client: TestClient, db_session: Session) -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     now = utcnow()
     for expires_at in (now - timedelta(days=1), now - timedelta(seconds=1), now + timedelta(1)):
         db_session.add(
@@ -252,7 +252,7 @@ def test_purge_is_bounded_per_login(
     client: TestClient, db_session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(handler, "PURGE_BATCH", 2)
-    user = UserFactory()
+    user = UserFactory.create()
     now = utcnow()
     db_session.add_all(
         AuthSession(
@@ -293,7 +293,7 @@ class TestCostUpgrade:
     def test_hash_of_another_cost_is_rehashed_at_login(
         self, client: TestClient, db_session: Session
     ) -> None:
-        user = UserFactory()
+        user = UserFactory.create()
         version, updated_at = user.version, user.updated_at
         response = client.post(URL, json={"email": user.email, "password": DEFAULT_PASSWORD})
         assert response.status_code == 200
@@ -306,7 +306,7 @@ class TestCostUpgrade:
         assert again.status_code == 200
 
     def test_failed_login_does_not_rehash(self, client: TestClient, db_session: Session) -> None:
-        user = UserFactory()
+        user = UserFactory.create()
         before = user.hashed_password
         client.post(URL, json={"email": user.email, "password": "not the password"})
         db_session.refresh(user)
@@ -315,7 +315,7 @@ class TestCostUpgrade:
     def test_disabled_account_is_not_rehashed(
         self, client: TestClient, db_session: Session
     ) -> None:
-        user = UserFactory(is_active=False)
+        user = UserFactory.create(is_active=False)
         before = user.hashed_password
         client.post(URL, json={"email": user.email, "password": DEFAULT_PASSWORD})
         db_session.refresh(user)
@@ -323,7 +323,7 @@ class TestCostUpgrade:
 
 
 def test_hash_of_the_configured_cost_is_kept(client: TestClient, db_session: Session) -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     before = user.hashed_password
     client.post(URL, json={"email": user.email, "password": DEFAULT_PASSWORD})
     db_session.refresh(user)
@@ -339,7 +339,9 @@ class TestTiming:
         return settings.model_copy(update={"bcrypt_rounds": self.ROUNDS})
 
     def test_unknown_email_takes_as_long_as_wrong_password(self, client: TestClient) -> None:
-        user = UserFactory(hashed_password=hash_password(DEFAULT_PASSWORD, rounds=self.ROUNDS))
+        user = UserFactory.create(
+            hashed_password=hash_password(DEFAULT_PASSWORD, rounds=self.ROUNDS)
+        )
         attempts = {
             "unknown": {"email": "nobody@example.com", "password": "Wrong-Password-1"},
             "wrong": {"email": user.email, "password": "Wrong-Password-1"},
@@ -378,8 +380,8 @@ def login(db_session: Session, settings: Settings, email: str, password: str) ->
 
 
 def test_handler_tells_refusals_apart(db_session: Session, settings: Settings) -> None:
-    active = UserFactory()
-    disabled = UserFactory(is_active=False)
+    active = UserFactory.create()
+    disabled = UserFactory.create(is_active=False)
     with pytest.raises(UnknownEmailError):
         login(db_session, settings, "nobody@example.com", DEFAULT_PASSWORD)
     with pytest.raises(WrongPasswordError):
@@ -392,7 +394,7 @@ def test_handler_tells_refusals_apart(db_session: Session, settings: Settings) -
 
 
 def test_user_table_unchanged_by_refused_logins(client: TestClient, db_session: Session) -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     before = db_session.execute(select(User.hashed_password, User.version)).all()
     client.post(URL, json={"email": user.email, "password": "nope-nope-nope"})
     client.post(URL, content=b"{", headers={"Content-Type": "application/json"})
@@ -403,7 +405,7 @@ def test_user_table_unchanged_by_refused_logins(client: TestClient, db_session: 
 def test_unreadable_stored_hash_is_a_refusal_not_a_500(
     client: TestClient, db_session: Session, stored: str
 ) -> None:
-    user = UserFactory(hashed_password=stored)
+    user = UserFactory.create(hashed_password=stored)
     response = client.post(URL, json={"email": user.email, "password": DEFAULT_PASSWORD})
     assert response.status_code == 401
     assert session_count(db_session) == 0

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from datetime import timedelta
 
-import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
@@ -22,7 +22,7 @@ from tests.fixtures import Tokens
 URL = "/api/auth/refresh"
 
 
-def refresh(client: TestClient, token: object) -> httpx.Response:
+def refresh(client: TestClient, token: object) -> httpx2.Response:
     return client.post(URL, json={"refresh_token": token})
 
 
@@ -39,7 +39,7 @@ def rotated_ago(db_session: Session, session_id: str, ago: timedelta) -> None:
     db_session.commit()
 
 
-def assert_refused(response: httpx.Response) -> None:
+def assert_refused(response: httpx2.Response) -> None:
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
     assert response.headers["content-type"] == "application/problem+json"

@@ -30,6 +30,7 @@ from shared.errors import (
     PreconditionFailedError,
     WeakPasswordError,
 )
+from shared.security import passwords
 from shared.security.access_tokens import TokenSettings, create_access_token
 from shared.security.passwords import verify_password
 from shared.security.refresh_tokens import new_refresh_key, new_session_id
@@ -304,7 +305,7 @@ def test_last_active_admin_cannot_be_demoted_or_deactivated(
     client: TestClient, admin: User, login_as: Login, db_session: Session, change: dict[str, Any]
 ) -> None:
     # Another admin who is inactive does not count.
-    AdminFactory(is_active=False)
+    AdminFactory.create(is_active=False)
     tokens = login_as(admin)
     before = snapshot(db_session, admin)
     response = put(client, admin, change, tokens)
@@ -317,7 +318,7 @@ def test_last_active_admin_cannot_be_demoted_or_deactivated(
 def test_an_admin_may_step_down_when_another_active_admin_remains(
     client: TestClient, admin: User, login_as: Login
 ) -> None:
-    AdminFactory()
+    AdminFactory.create()
     response = put(client, admin, {"role": "user"}, login_as(admin))
     assert response.status_code == 200
     assert response.json()["role"] == "user"
@@ -343,7 +344,7 @@ def test_non_admin_sending_role_or_is_active_gets_403_whatever_the_value(
 def test_non_admin_updating_another_user_gets_404_like_a_missing_id(
     client: TestClient, user: User, login_as: Login, db_session: Session
 ) -> None:
-    other = UserFactory()
+    other = UserFactory.create()
     before = snapshot(db_session, other)
     tokens = login_as(user)
     existing = client.put(f"/api/users/{other.id}", json={"full_name": "X"}, headers=tokens.headers)
@@ -395,7 +396,7 @@ def test_anonymous_gets_401(client: TestClient, user: User, db_session: Session)
 def test_invalid_or_unknown_fields_get_422_and_change_nothing(
     client: TestClient, admin: User, login_as: Login, db_session: Session, body: dict[str, Any]
 ) -> None:
-    target = UserFactory()
+    target = UserFactory.create()
     before = snapshot(db_session, target)
     response = put(client, target, body, login_as(admin))
     assert response.status_code == 422
@@ -422,7 +423,7 @@ def test_body_over_the_limit_gets_413(client: TestClient, user: User, login_as: 
 def test_email_taken_in_any_case_gets_409_and_changes_nothing(
     client: TestClient, user: User, admin: User, login_as: Login, db_session: Session, taken: str
 ) -> None:
-    UserFactory(email="taken@example.com")
+    UserFactory.create(email="taken@example.com")
     before = snapshot(db_session, user)
     response = put(client, user, {"email": taken}, login_as(admin))
     assert response.status_code == 409
@@ -490,7 +491,7 @@ def test_openapi_declares_every_response(client: TestClient) -> None:
 def test_handler_refuses_what_the_caller_may_not_do(
     db_session: Session, settings: Settings
 ) -> None:
-    caller, other = UserFactory(), UserFactory()
+    caller, other = UserFactory.create(), UserFactory.create()
     principal = Principal(caller, "sid")
     cases: list[tuple[UpdateUserRequest, int, type[Exception]]] = [
         (UpdateUserRequest(full_name="X"), other.id, NotFoundError),
@@ -521,7 +522,7 @@ def test_handler_refuses_what_the_caller_may_not_do(
 
 
 def test_handler_maps_conflicts(db_session: Session, settings: Settings) -> None:
-    admin, target = AdminFactory(), UserFactory()
+    admin, target = AdminFactory.create(), UserFactory.create()
     principal = Principal(admin, "sid")
 
     def update(request: UpdateUserRequest, user_id: int, if_match: str | None = None) -> object:
@@ -548,7 +549,7 @@ def test_handler_runs_bcrypt_outside_the_write_transaction(
     db_session: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """bcrypt takes ~250 ms at production cost; on SQLite the write lock must not wait on it."""
-    user = UserFactory()
+    user = UserFactory.create()
     write_session = Session(bind=db_session.connection().engine)
     seen: list[bool] = []
 
@@ -559,8 +560,8 @@ def test_handler_runs_bcrypt_outside_the_write_transaction(
 
         return observed
 
-    monkeypatch.setattr(handler, "hash_password", spy(handler.hash_password))
-    monkeypatch.setattr(handler, "verify_password", spy(handler.verify_password))
+    monkeypatch.setattr(handler, "hash_password", spy(passwords.hash_password))
+    monkeypatch.setattr(handler, "verify_password", spy(passwords.verify_password))
     with pytest.raises(NotFoundError):
         # A missing id: the handler reaches its transaction only after hashing.
         handler.handle(

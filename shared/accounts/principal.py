@@ -44,8 +44,8 @@ _sessions = AuthSession.__table__
 _ACCOUNT_COLUMNS = [_users.c[field.name] for field in fields(Account)]
 
 
-# Built once, in Core: an ORM entity load was the largest single cost of an authenticated
-# read (identity map, instance state). SQLAlchemy caches the compiled form after first use.
+# Built once, in Core, without the ORM's identity map and instance state: this runs on every
+# authenticated request. SQLAlchemy caches the compiled form after first use.
 _AUTH_QUERY = (
     select(_sessions.c.revoked_at, _sessions.c.expires_at, *_ACCOUNT_COLUMNS)
     .join_from(_sessions, _users, _users.c.id == _sessions.c.user_id)

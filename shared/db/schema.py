@@ -45,7 +45,7 @@ _REVISION_ID = re.compile(r"[\"']([^\"']+)[\"']")
 @cache
 def head_revision() -> str:
     """The newest migration, from the `revision` / `down_revision` lines of the migrations
-    (tests/test_startup_footprint.py checks that Alembic names the same one)."""
+    (tests/architecture/test_startup_footprint.py checks that Alembic names the same one)."""
     revisions: set[str] = set()
     parents: set[str] = set()
     for path in (MIGRATIONS_DIR / "versions").glob("*.py"):

@@ -50,8 +50,8 @@ def _configure_sqlite(engine: Engine, *, busy_timeout_ms: int) -> None:
         if queued:
             record_info[_HOLDS_WRITER_QUEUE] = True
         try:
-            # Straight to the driver: through exec_driver_sql this BEGIN was a tenth of an
-            # authenticated read (events, execution context, a result object for nothing).
+            # Straight to the driver: exec_driver_sql would add events, an execution context
+            # and a result object, for a statement that returns nothing.
             connection.connection.driver_connection.execute(f"BEGIN {mode}")
         except BaseException:
             _leave_writer_queue(record_info, writer_queue)

@@ -31,8 +31,7 @@ class _BearerCaller(SecurityBase):
 
     One dependency reads the header and checks the token: FastAPI resolves every
     sub-dependency with a full pass of its own (parameters, cache key, a recursive solve),
-    and the scheme plus the token settings as separate dependencies were a fifth of an
-    authenticated read.
+    so the scheme and the token settings are not dependencies of their own.
     """
 
     def __init__(self) -> None:

@@ -61,8 +61,8 @@ def decode_access_token(token: str, *, settings: TokenSettings) -> AccessClaims:
 
 
 # A token's signature and claims never change, and a client presents the same access token
-# on every request for its lifetime: PyJWT's verification (8% of an authenticated read in
-# the profile) is done once per token and worker. Rejections raise, so they are never cached.
+# on every request for its lifetime: PyJWT's verification is done once per token and worker.
+# Rejections raise, so they are never cached.
 # Revocation is not decided here: the auth check still reads the session row every time.
 @lru_cache(maxsize=1024)
 def _verified_claims(token: str, settings: TokenSettings) -> AccessClaims:

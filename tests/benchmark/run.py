@@ -25,7 +25,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
+from pydantic import SecretStr
 from sqlalchemy import insert
 
 from shared.config import Settings
@@ -313,7 +315,10 @@ def seed(settings: Settings, workdir: Path) -> Seeded:
         "".join(
             f"{row['user_id']} "
             + create_access_token(
-                user_id=row["user_id"], session_id=row["id"], now=now, settings=token_settings
+                user_id=cast(int, row["user_id"]),
+                session_id=cast(str, row["id"]),
+                now=now,
+                settings=token_settings,
             )
             + "\n"
             for row in sessions[:TOKENS]
@@ -322,7 +327,10 @@ def seed(settings: Settings, workdir: Path) -> Seeded:
     paths.refresh_tokens.write_text(
         "".join(
             refresh_token_for(
-                session_id=row["id"], generation=0, refresh_key=row["refresh_key"], secret=SECRET
+                session_id=cast(str, row["id"]),
+                generation=0,
+                refresh_key=cast(bytes, row["refresh_key"]),
+                secret=SECRET,
             )
             + "\n"
             for row in sessions[TOKENS:]
@@ -451,7 +459,7 @@ def routes_on_branch() -> set[str]:
         for router in discover_slices(features)
         for route in router.routes
         if isinstance(route, APIRoute)
-        for method in route.methods
+        for method in route.methods or ()
     }
 
 
@@ -629,10 +637,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         workdir = Path(tmp)
         settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
+            _env_file=None,
             database_url=f"sqlite:///{workdir / 'app.db'}",
             data_dir=workdir,
-            jwt_secret=SECRET,
+            jwt_secret=SecretStr(SECRET),
         )
         report.hash_seconds = time_one_hash()
         seeded = seed(settings, workdir)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
+import httpx2
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
@@ -25,11 +26,11 @@ _PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
 
 
 def all_routes() -> list[tuple[str, str, APIRoute]]:
-    found = []
+    found: list[tuple[str, str, APIRoute]] = []
     for router in discover_slices(features):
         for route in router.routes:
             if isinstance(route, APIRoute):
-                found.extend((method, route.path, route) for method in sorted(route.methods))
+                found.extend((method, route.path, route) for method in sorted(route.methods or ()))
     return found
 
 
@@ -103,10 +104,10 @@ def concrete(path: str, value: str | None = None) -> str:
 
 
 def takes_body(route: APIRoute) -> bool:
-    return route.body_field is not None or "POST" in route.methods or "PUT" in route.methods
+    return route.body_field is not None or bool({"POST", "PUT"} & (route.methods or set()))
 
 
-def assert_no_crash(response: httpx.Response) -> None:
+def assert_no_crash(response: httpx.Response | httpx2.Response) -> None:
     assert response.status_code < 500, (
         response.request.method,
         response.request.url,

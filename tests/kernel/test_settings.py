@@ -11,7 +11,7 @@ from shared.config import Settings
 def settings_from_env(monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    return Settings(_env_file=None)  # type: ignore[call-arg]
+    return Settings(_env_file=None)
 
 
 def test_durations_are_read_as_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -29,7 +29,7 @@ def test_durations_are_read_as_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_defaults_match_the_contract(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("ACCESS_TOKEN_TTL_SECONDS", "BCRYPT_ROUNDS", "DATABASE_URL", "CORS_ORIGINS"):
         monkeypatch.delenv(name, raising=False)
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     assert settings.access_token_ttl == timedelta(minutes=15)
     assert settings.refresh_token_ttl == timedelta(days=7)
     assert settings.refresh_reuse_grace == timedelta(seconds=10)

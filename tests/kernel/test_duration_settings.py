@@ -21,7 +21,7 @@ def test_numbers_are_seconds(
     monkeypatch: pytest.MonkeyPatch, name: str, value: str, expected: timedelta
 ) -> None:
     monkeypatch.setenv(name, value)
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     durations = {
         "REFRESH_REUSE_GRACE_SECONDS": settings.refresh_reuse_grace,
         "ACCESS_TOKEN_TTL_SECONDS": settings.access_token_ttl,
@@ -43,4 +43,4 @@ def test_bad_durations_stop_start_up_naming_the_setting(
 ) -> None:
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError, match=name):
-        Settings(_env_file=None)  # type: ignore[call-arg]
+        Settings(_env_file=None)

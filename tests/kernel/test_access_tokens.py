@@ -126,7 +126,7 @@ def test_every_forgery_is_401(
     client: TestClient, user: User, login_as: Callable[[User], Tokens], settings: Settings
 ) -> None:
     tokens = login_as(user)
-    UserFactory()  # so "sub of another user" names a real user
+    UserFactory.create()  # so "sub of another user" names a real user
     claims = claims_for(tokens, user, settings)
     for name, token in forgeries(claims, sign(claims)).items():
         response = whoami(client, token)
@@ -180,7 +180,7 @@ def test_tokens_of_an_ended_session_are_401(
     login_as: Callable[[User], Tokens],
     end: Callable[[TestClient, Session, User, Tokens], None],
 ) -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     tokens = login_as(user)
     assert whoami(client, tokens.access_token).status_code == 200
     end(client, db_session, user, tokens)

@@ -168,21 +168,21 @@ def test_malformed_setting_stops_start_up_naming_it(
 ) -> None:
     monkeypatch.setenv(setting.upper(), value)
     with pytest.raises(ValidationError) as refused:
-        Settings(_env_file=None)  # type: ignore[call-arg]
+        Settings(_env_file=None)
     assert setting in str(refused.value).lower()
 
 
 def test_storage_url_error_does_not_echo_a_password(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RATE_LIMIT_STORAGE_URL", "redis://:hunter2-secret@host:port/0")
     with pytest.raises(ValidationError) as refused:
-        Settings(_env_file=None)  # type: ignore[call-arg]
+        Settings(_env_file=None)
     assert "hunter2" not in str(refused.value)
 
 
 def test_limit_settings_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RATE_LIMIT_LOGIN", "3/minute")
     monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.1, 192.168.0.0/16")
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     assert settings.rate_limit_login == "3/minute"
     assert [str(network) for network in settings.trusted_proxies] == [
         "10.0.0.1/32",
@@ -191,7 +191,7 @@ def test_limit_settings_are_read_from_the_environment(monkeypatch: pytest.Monkey
 
 
 def test_defaults_are_documented_values() -> None:
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     assert settings.rate_limit_storage_url == "memory://"
     assert settings.rate_limit_login == "10/minute"
     assert settings.rate_limit_login_failures == "20/15minutes"

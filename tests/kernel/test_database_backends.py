@@ -112,9 +112,9 @@ def test_migrations_build_the_model_and_downgrade_cleanly(tmp_path: Path) -> Non
 
 
 def test_database_refuses_a_second_user_with_the_same_email_key(db_session: Session) -> None:
-    UserFactory(email="twin@example.com")
+    UserFactory.create(email="twin@example.com")
     with pytest.raises(IntegrityError):
-        UserFactory(email="twin@example.com")
+        UserFactory.create(email="twin@example.com")
     db_session.rollback()
     found = db_session.scalars(select(User).where(User.email_key == "twin@example.com")).all()
     assert len(found) == 1
@@ -122,7 +122,7 @@ def test_database_refuses_a_second_user_with_the_same_email_key(db_session: Sess
 
 def test_largest_id_is_stored_and_read_back(db_session: Session) -> None:
     # Path parameters allow up to 2**63-1; the column must hold it on every backend.
-    UserFactory(id=2**63 - 1)
+    UserFactory.create(id=2**63 - 1)
     assert db_session.get(User, 2**63 - 1) is not None
 
 
@@ -197,11 +197,11 @@ def test_a_value_the_database_refuses_is_422_not_500(tmp_path: Path) -> None:
 
 def test_a_deleted_users_id_is_never_given_to_another(db_session: Session) -> None:
     # Logs and audit trails name users by id; a reused id would name two people.
-    newest = UserFactory()
+    newest = UserFactory.create()
     deleted_id = newest.id
     db_session.delete(newest)
     db_session.commit()
-    assert UserFactory().id > deleted_id
+    assert UserFactory.create().id > deleted_id
 
 
 def test_a_sqlite_writer_is_not_kept_waiting_by_writes_that_failed_before_it(

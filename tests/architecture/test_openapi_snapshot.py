@@ -1,6 +1,7 @@
 """The contract guard: the OpenAPI document may only change on purpose.
 
-`python -m tests.test_openapi_snapshot` (`make openapi-snapshot`) accepts the current document.
+`make openapi-snapshot` (`python -m tests.architecture.test_openapi_snapshot`) accepts the
+current document.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def test_openapi_matches_the_snapshot() -> None:
     if current != snapshot:
         changed = changed_operations(snapshot, current) or ["components or info only"]
         raise AssertionError(
-            "The OpenAPI document differs from tests/openapi.snapshot.json: "
+            "The OpenAPI document differs from tests/architecture/openapi.snapshot.json: "
             + ", ".join(changed)
             + ". If the change is intended, run `make openapi-snapshot` and commit the file."
         )

@@ -11,8 +11,8 @@ import pytest
 
 import main
 from features.scaffold_slice import command as scaffold_command
-from tests.fixtures import FEATURES_DIR, REPO_ROOT
-from tests.test_architecture import SLICE_FILES, layout_problems, subprocess_env
+from tests.architecture.test_architecture import SLICE_FILES, layout_problems, subprocess_env
+from tests.fixtures import FEATURES_DIR, REPO_ROOT, copy_of_repository
 
 BIN = Path(sys.executable).parent
 
@@ -38,13 +38,7 @@ def git(*args: str, cwd: Path) -> str:
 def repo_copy(tmp_path: Path) -> Path:
     """What a fresh clone would hold (tracked and new, not ignored, files) in a new git repo,
     sharing this checkout's .venv and mypy cache."""
-    files = git("ls-files", "-z", "--cached", "--others", "--exclude-standard", cwd=REPO_ROOT)
-    copy = tmp_path / "repo"
-    for name in filter(None, files.split("\0")):
-        source = REPO_ROOT / name
-        if source.is_file():
-            (copy / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, copy / name)
+    copy = copy_of_repository(tmp_path / "repo")
     (copy / ".venv").symlink_to(BIN.parent)
     if (REPO_ROOT / ".mypy_cache").is_dir():
         shutil.copytree(REPO_ROOT / ".mypy_cache", copy / ".mypy_cache")

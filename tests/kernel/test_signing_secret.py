@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from main import create_app
 from shared.config import Settings
@@ -26,7 +26,7 @@ def no_secret_in_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def development(data_dir: Path, **values: Any) -> Settings:
-    return Settings(_env_file=None, app_env="development", data_dir=data_dir, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, app_env="development", data_dir=data_dir, **values)
 
 
 def test_development_generates_a_private_secret_file(tmp_path: Path) -> None:
@@ -88,13 +88,13 @@ def test_short_configured_secret_is_refused(tmp_path: Path) -> None:
 def test_production_refuses_a_missing_or_short_secret(tmp_path: Path, secret: str | None) -> None:
     values: dict[str, Any] = {} if secret is None else {"jwt_secret": secret}
     with pytest.raises(ValidationError, match=PRODUCTION_MESSAGE):
-        Settings(_env_file=None, app_env="production", data_dir=tmp_path, **values)  # type: ignore[call-arg]
+        Settings(_env_file=None, app_env="production", data_dir=tmp_path, **values)
     assert not (tmp_path / "jwt_secret").exists()
 
 
 def test_production_accepts_32_bytes(tmp_path: Path) -> None:
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, app_env="production", data_dir=tmp_path, jwt_secret="é" * 16
+    settings = Settings(
+        _env_file=None, app_env="production", data_dir=tmp_path, jwt_secret=SecretStr("é" * 16)
     )
     assert settings.signing_secret() == "é" * 16
 

@@ -140,7 +140,7 @@ def test_valid_request_id_is_echoed(client: TestClient, request_id: str) -> None
 
 @pytest.mark.parametrize("request_id", ["", "x" * 129, "has space", "semi;colon", "é"])
 def test_invalid_request_id_is_replaced(client: TestClient, request_id: str) -> None:
-    response = client.get("/no/such/path", headers={"X-Request-ID": request_id.encode()})
+    response = client.get("/no/such/path", headers=[(b"X-Request-ID", request_id.encode())])
     generated = response.headers["x-request-id"]
     assert generated != request_id
     assert 1 <= len(generated) <= 128

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import stat
 import subprocess
@@ -15,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.fixtures import REPO_ROOT, free_port
+from tests.fixtures import copy_of_repository, free_port
 
 pytestmark = [
     pytest.mark.server,
@@ -42,26 +41,9 @@ APP_SETTINGS = (
 SETUP_SECONDS = 300
 
 
-def fresh_clone(destination: Path) -> Path:
-    """The files a clone would hold: tracked and new ones, nothing git ignores (.venv, data)."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        check=True,
-        text=True,
-    ).stdout
-    for name in filter(None, listed.split("\0")):
-        source = REPO_ROOT / name
-        if source.is_file():
-            (destination / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, destination / name)
-    return destination
-
-
 @pytest.fixture
 def newcomer_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    clone = fresh_clone(tmp_path / "clone")
+    clone = copy_of_repository(tmp_path / "clone")
     assert not (clone / "data").exists()
     assert not (clone / ".env").exists()
     port = free_port()

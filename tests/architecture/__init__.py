@@ -1,0 +1,1 @@
+"""Architecture: what lets feature teams work alone, checked on every run."""

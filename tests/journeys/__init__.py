@@ -1,0 +1,1 @@
+"""Journeys that span slices, and hostile input against every route."""

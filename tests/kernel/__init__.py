@@ -1,0 +1,1 @@
+"""The kernel's rooms, tested through their own interfaces and the app."""

@@ -1,0 +1,1 @@
+"""Tests against real uvicorn servers: crashes, races, several workers, the first command."""
