@@ -48,6 +48,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 FEATURES_DIR = REPO_ROOT / "features"
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 GRACEFUL_SHUTDOWN_SECONDS = 10
+# The tools of the environment running the tests (ruff, mypy, pre-commit...).
+BIN = Path(sys.executable).parent
 
 
 def copy_of_repository(destination: Path, *, leave_out: tuple[str, ...] = ()) -> Path:
@@ -131,6 +133,48 @@ def make_settings(directory: Path, **overrides: Any) -> Settings:
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)
+
+
+def subprocess_env() -> dict[str, str]:
+    """This environment without the settings of the pytest (and coverage) running us."""
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PYTEST_", "COV_CORE_", "COVERAGE_"))
+    }
+
+
+def run_command(*command: str | Path, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(part) for part in command],
+        cwd=cwd,
+        env={**subprocess_env(), **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def git(*args: str, cwd: Path) -> str:
+    result = run_command(
+        "git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args, cwd=cwd
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.fixture
+def repo_copy(tmp_path: Path) -> Path:
+    """What a fresh clone would hold (tracked and new, not ignored, files) in a new git repo,
+    sharing this checkout's .venv and mypy cache."""
+    copy = copy_of_repository(tmp_path / "repo")
+    (copy / ".venv").symlink_to(BIN.parent)
+    if (REPO_ROOT / ".mypy_cache").is_dir():
+        shutil.copytree(REPO_ROOT / ".mypy_cache", copy / ".mypy_cache")
+    git("init", "-q", cwd=copy)
+    git("add", "-A", cwd=copy)
+    git("commit", "-q", "--no-verify", "-m", "chore: copy", cwd=copy)
+    return copy
 
 
 @pytest.fixture(scope="session")

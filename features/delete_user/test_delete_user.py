@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from features.delete_user import handler
 from features.delete_user.schemas import DeleteUserRequest
-from shared.accounts.principal import Principal
+from shared.accounts.principal import Account, Principal
 from shared.db.engine import Database
 from shared.db.models import AuthSession, User
 from shared.db.schema import upgrade_to_head
@@ -148,7 +148,7 @@ def test_openapi_declares_every_response(client: TestClient) -> None:
 
 def test_handler_deletes_and_refuses(db_session: Session) -> None:
     admin, target, bystander = AdminFactory.create(), UserFactory.create(), UserFactory.create()
-    as_admin, as_user = Principal(admin, "sid"), Principal(bystander, "sid")
+    as_admin, as_user = Principal(Account.of(admin), "sid"), Principal(Account.of(bystander), "sid")
     with pytest.raises(NotFoundError):
         handler.handle(
             DeleteUserRequest(user_id=target.id, if_match=None), session=db_session, caller=as_user
@@ -196,7 +196,7 @@ def test_handler_refuses_to_delete_a_user_changed_after_it_was_read(tmp_path: Pa
                 handler.handle(
                     DeleteUserRequest(user_id=target.id, if_match=None),
                     session=slow,
-                    caller=Principal(target, "sid"),
+                    caller=Principal(Account.of(target), "sid"),
                 )
             assert read_early is not None
         with database.read_sessions() as check:

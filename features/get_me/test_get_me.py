@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from features.get_me import handler
 from features.get_me.schemas import GetMeRequest
-from shared.accounts.principal import Principal
+from shared.accounts.principal import Account, Principal
 from shared.db.models import User
 from tests.factories import UserFactory
 from tests.fixtures import Tokens
@@ -81,6 +81,6 @@ def test_openapi_declares_the_responses(client: TestClient) -> None:
 
 def test_handler_returns_the_principals_user(db_session: Session) -> None:
     user = UserFactory.create()
-    me = handler.handle(GetMeRequest(), caller=Principal(user, "sid"))
+    me = handler.handle(GetMeRequest(), caller=Principal(Account.of(user), "sid"))
     assert me.user.id == user.id
     assert me.etag == user.etag

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from features.get_user import handler
 from features.get_user.schemas import GetUserRequest
-from shared.accounts.principal import Principal
+from shared.accounts.principal import Account, Principal
 from shared.db.models import User
 from shared.errors import NotFoundError
 from tests.factories import UserFactory
@@ -137,7 +137,9 @@ def test_openapi_declares_the_responses(client: TestClient) -> None:
 def test_handler_finds_the_user_for_an_admin(db_session: Session) -> None:
     admin, target = UserFactory.create(role="admin"), UserFactory.create()
     found = handler.handle(
-        GetUserRequest(user_id=target.id), session=db_session, caller=Principal(admin, "sid")
+        GetUserRequest(user_id=target.id),
+        session=db_session,
+        caller=Principal(Account.of(admin), "sid"),
     )
     assert found.user.email == target.email
     assert found.etag == target.etag
@@ -150,7 +152,7 @@ def test_handler_refuses_missing_and_impossible_ids(db_session: Session, offset:
         handler.handle(
             GetUserRequest(user_id=admin.id + offset),
             session=db_session,
-            caller=Principal(admin, "sid"),
+            caller=Principal(Account.of(admin), "sid"),
         )
 
 
@@ -158,5 +160,7 @@ def test_handler_hides_other_users_from_non_admins(db_session: Session) -> None:
     caller, target = UserFactory.create(), UserFactory.create()
     with pytest.raises(NotFoundError):
         handler.handle(
-            GetUserRequest(user_id=target.id), session=db_session, caller=Principal(caller, "sid")
+            GetUserRequest(user_id=target.id),
+            session=db_session,
+            caller=Principal(Account.of(caller), "sid"),
         )

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from features.update_user import handler
 from features.update_user.errors import CurrentPasswordRequiredError, WrongCurrentPasswordError
 from features.update_user.schemas import UpdateUserRequest
-from shared.accounts.principal import Principal
+from shared.accounts.principal import Account, Principal
 from shared.config import Settings
 from shared.db.engine import Database
 from shared.db.models import AuthSession, User, utcnow
@@ -492,7 +492,7 @@ def test_handler_refuses_what_the_caller_may_not_do(
     db_session: Session, settings: Settings
 ) -> None:
     caller, other = UserFactory.create(), UserFactory.create()
-    principal = Principal(caller, "sid")
+    principal = Principal(Account.of(caller), "sid")
     cases: list[tuple[UpdateUserRequest, int, type[Exception]]] = [
         (UpdateUserRequest(full_name="X"), other.id, NotFoundError),
         (UpdateUserRequest(role="user"), caller.id, ForbiddenError),
@@ -523,7 +523,7 @@ def test_handler_refuses_what_the_caller_may_not_do(
 
 def test_handler_maps_conflicts(db_session: Session, settings: Settings) -> None:
     admin, target = AdminFactory.create(), UserFactory.create()
-    principal = Principal(admin, "sid")
+    principal = Principal(Account.of(admin), "sid")
 
     def update(request: UpdateUserRequest, user_id: int, if_match: str | None = None) -> object:
         return handler.handle(
@@ -569,7 +569,7 @@ def test_handler_runs_bcrypt_outside_the_write_transaction(
             user_id=user.id,
             if_match=None,
             session=write_session,
-            caller=Principal(user, "sid"),
+            caller=Principal(Account.of(user), "sid"),
             settings=settings,
         )
     write_session.close()
@@ -597,7 +597,7 @@ def test_a_change_made_after_the_handler_read_the_user_gets_412(
         admin = UserFactory.build(role="admin")
         setup.add(admin)
         setup.commit()
-    principal = Principal(admin, "sid")
+    principal = Principal(Account.of(admin), "sid")
     with own_database.read_sessions() as slow, own_database.write_sessions() as fast:
         # `slow` read version 1 and ended its transaction; `fast` then changes the row.
         # (Kept referenced: the identity map holds objects only weakly.)

@@ -34,10 +34,13 @@ class Account:
     def etag(self) -> str:
         return etag_of(self.id, self.version)
 
+    @classmethod
+    def of(cls, user: User) -> Account:
+        """The snapshot of a loaded user row, as the auth check would have read it."""
+        return cls(*(getattr(user, field.name) for field in fields(cls)))
+
 
 _users = User.__table__
-
-
 _sessions = AuthSession.__table__
 
 
@@ -57,7 +60,7 @@ _AUTH_QUERY = (
 class Principal:
     """The authenticated caller: their user row as of this request, and their login session."""
 
-    user: Account | User
+    user: Account
     session_id: str
 
     @property

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
-import os
 import re
 import subprocess
 import sys
@@ -24,7 +23,7 @@ import features
 from main import cli, create_app
 from shared.cli import Command
 from shared.discovery import SliceError, discover_slices, slice_names
-from tests.fixtures import FEATURES_DIR, REPO_ROOT, make_settings
+from tests.fixtures import FEATURES_DIR, REPO_ROOT, make_settings, subprocess_env
 
 SLICE_FILES = ("__init__.py", "schemas.py", "handler.py")
 # A slice serves a route (endpoint.py), runs as a command (command.py), or both.
@@ -285,15 +284,6 @@ def test_one_slices_tests_import_no_other_slice(tmp_path: Path) -> None:
         name for name in imported if not name.startswith((f"features.{probed}", "features.conf"))
     ]
     assert others == []
-
-
-def subprocess_env() -> dict[str, str]:
-    """This environment without the settings of the pytest (and coverage) running us."""
-    return {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("PYTEST_", "COV_CORE_", "COVERAGE_"))
-    }
 
 
 # --- one slice contract --------------------------------------------------------------------

@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 import features
 from shared.discovery import slice_names
-from tests.architecture.test_architecture import subprocess_env
-from tests.fixtures import copy_of_repository
-
-BIN = Path(sys.executable).parent
+from tests.fixtures import BIN, copy_of_repository, subprocess_env
 
 pytestmark = pytest.mark.skipif(
     bool(os.environ.get("TEST_DATABASE_URL")),

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from features.scaffold_slice.templates.http_slice import handler
 from features.scaffold_slice.templates.http_slice.schemas import HttpSliceRequest
-from shared.accounts.principal import Principal
+from shared.accounts.principal import Account, Principal
 from shared.db.models import User
 from tests.fixtures import Tokens
 
@@ -37,5 +37,5 @@ def test_answers_the_caller_with_nothing_personal(
 
 
 def test_handler_answers_for_the_caller(user: User) -> None:
-    caller = Principal(user=user, session_id="a-session")
+    caller = Principal(user=Account.of(user), session_id="a-session")
     assert handler.handle(HttpSliceRequest(), caller=caller).user_id == user.id
