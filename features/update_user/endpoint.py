@@ -9,6 +9,7 @@ from features.update_user.schemas import UpdateUserRequest, UpdateUserResponse
 from shared.http.caller import CurrentUser
 from shared.http.dependencies import SettingsDep, WriteSessionDep
 from shared.http.openapi import problem_responses
+from shared.http.paths import USER_PATH
 
 router = APIRouter(tags=["users"])
 
@@ -21,7 +22,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.put("/api/users/{user_id:int}", responses=RESPONSES)
+@router.put(USER_PATH, responses=RESPONSES)
 def update_user(
     user_id: int,
     body: UpdateUserRequest,
