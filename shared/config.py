@@ -79,9 +79,12 @@ class Settings(BaseSettings):
     rate_limit_storage_url: str = "memory://"
     # Each limit is a `limits` string; several may be joined with ";" ("10/minute;100/hour").
     rate_limit_login: str = "10/minute"
+    # Every account together: one address cannot spray passwords across accounts.
+    rate_limit_login_ip: str = "30/minute;300/hour"
     rate_limit_login_failures: str = "20/15minutes"
     rate_limit_register: str = "5/minute;50/hour"
     rate_limit_refresh: str = "60/minute"
+    rate_limit_logout: str = "60/minute"
     trusted_proxies: Annotated[list[IPNetwork], NoDecode] = Field(default_factory=list)
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -111,9 +114,11 @@ class Settings(BaseSettings):
 
     @field_validator(
         "rate_limit_login",
+        "rate_limit_login_ip",
         "rate_limit_login_failures",
         "rate_limit_register",
         "rate_limit_refresh",
+        "rate_limit_logout",
     )
     @classmethod
     def _rate_limit_parses(cls, value: str, info: ValidationInfo) -> str:

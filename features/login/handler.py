@@ -40,7 +40,8 @@ def handle(
     """Raises UnknownEmailError, WrongPasswordError or AccountDisabledError when refused, and
     RateLimitedError when the account has failed too often lately, whatever the password."""
     account_key = email_key(request.email)
-    failures.check(account_key)
+    # Counted as failed before bcrypt runs, and forgotten below once the password is right.
+    failures.reserve(account_key)
     account = _find_account(read_session, email=request.email)
     # bcrypt takes a core for a quarter of a second: no transaction (and on SQLite no lock)
     # may be open while it runs.
@@ -48,12 +49,10 @@ def handle(
     if account is None:
         # The same work as a wrong password, so the answer's timing does not tell them apart.
         verify_password(request.password, dummy_hash(settings.bcrypt_rounds))
-        # Counted like a wrong password, so the limit tells no one which emails exist.
-        failures.record(account_key)
+        # Counted like a wrong password (above), so the limit tells no one which emails exist.
         security_event("login_failed", user_id=None, reason="unknown_email")
         raise UnknownEmailError()
     if not verify_password(request.password, account.hashed_password):
-        failures.record(account_key)
         security_event("login_failed", user_id=account.id, reason="wrong_password")
         raise WrongPasswordError()
     failures.reset(account_key)

@@ -22,6 +22,7 @@ from shared.errors import (
 )
 from shared.http.etags import if_match_passes
 from shared.observability.logs import security_event
+from shared.ratelimit.limiter import FailureCounter
 from shared.security.passwords import hash_password, password_problems, verify_password
 
 # The largest id a 64-bit primary key holds; a larger one would overflow the database driver.
@@ -49,7 +50,11 @@ def handle(
     session: Session,
     caller: Principal,
     settings: Settings,
+    failures: FailureCounter,
 ) -> UpdatedUser:
+    """Raises NotFoundError, ForbiddenError (WrongCurrentPasswordError among them),
+    RateLimitedError when the caller's account has failed its password checks too often,
+    WeakPasswordError, PreconditionFailedError, LastAdminError or EmailTakenError."""
     is_self = user_id == caller.user_id
     if not caller.is_admin and not is_self:
         raise NotFoundError("No such user.")
@@ -59,7 +64,12 @@ def handle(
 
     # bcrypt runs before the write transaction begins, so the write lock is never held for it.
     if is_self and changing & NEEDS_CURRENT_PASSWORD:
-        _check_current_password(request.current_password, hashed=caller.user.hashed_password)
+        _check_current_password(
+            request.current_password,
+            hashed=caller.user.hashed_password,
+            failures=failures,
+            account=email_key(caller.user.email),
+        )
     new_hash = None
     if request.password is not None:
         known_email = request.email or (caller.user.email if is_self else None)
@@ -100,11 +110,17 @@ def handle(
     )
 
 
-def _check_current_password(current_password: str | None, *, hashed: str) -> None:
+def _check_current_password(
+    current_password: str | None, *, hashed: str, failures: FailureCounter, account: str
+) -> None:
     if current_password is None:
         raise CurrentPasswordRequiredError()
+    # A check of the password like a login's, so the same per-account count holds for both:
+    # a stolen access token is no unthrottled oracle for the password.
+    failures.reserve(account)
     if not verify_password(current_password, hashed):
         raise WrongCurrentPasswordError()
+    failures.reset(account)
 
 
 def _refuse_weak_password(password: str, *, email: str | None, settings: Settings) -> None:

@@ -30,6 +30,7 @@ from shared.errors import (
     PreconditionFailedError,
     WeakPasswordError,
 )
+from shared.ratelimit.limiter import FailureCounter, RateLimiter
 from shared.security.access_tokens import TokenSettings, create_access_token
 from shared.security.passwords import verify_password
 from shared.security.refresh_tokens import new_refresh_key, new_session_id
@@ -517,6 +518,7 @@ def test_handler_refuses_what_the_caller_may_not_do(
                 session=db_session,
                 caller=principal,
                 settings=settings,
+                failures=FailureCounter(RateLimiter(settings)),
             )
 
 
@@ -532,6 +534,7 @@ def test_handler_maps_conflicts(db_session: Session, settings: Settings) -> None
             session=db_session,
             caller=principal,
             settings=settings,
+            failures=FailureCounter(RateLimiter(settings)),
         )
 
     with pytest.raises(EmailTakenError):
@@ -570,6 +573,7 @@ def test_handler_runs_bcrypt_outside_the_write_transaction(
             session=write_session,
             caller=Principal(user, "sid"),
             settings=settings,
+            failures=FailureCounter(RateLimiter(settings)),
         )
     write_session.close()
     assert seen == [False, False]
@@ -609,6 +613,7 @@ def test_a_change_made_after_the_handler_read_the_user_gets_412(
             session=fast,
             caller=principal,
             settings=settings,
+            failures=FailureCounter(RateLimiter(settings)),
         )
         with pytest.raises(PreconditionFailedError):
             handler.handle(
@@ -618,6 +623,7 @@ def test_a_change_made_after_the_handler_read_the_user_gets_412(
                 session=slow,
                 caller=principal,
                 settings=settings,
+                failures=FailureCounter(RateLimiter(settings)),
             )
         assert read_early is not None
     with own_database.read_sessions() as check:
