@@ -37,7 +37,8 @@ def handle(
     token_settings: TokenSettings,
     failures: FailureCounter,
 ) -> LoginResponse:
-    """Raises UnknownEmailError, WrongPasswordError or AccountDisabledError when refused, and
+    """Raises UnknownEmailError, WrongPasswordError or AccountDisabledError when refused (also
+    WrongPasswordError when the user changed while the password was being checked), and
     RateLimitedError when the account has failed too often lately, whatever the password."""
     account_key = email_key(request.email)
     # Counted as failed before bcrypt runs, and forgotten below once the password is right.
@@ -71,6 +72,13 @@ def handle(
         created_at=now,
         expires_at=now + settings.refresh_token_ttl,
     )
+    # The password was checked without a lock: a change, deactivation or deletion may have
+    # committed since. The session opens only if the user is still as verified, checked under
+    # the row's lock, so a change that commits later revokes this session with the others.
+    if not _still_as_verified(write_session, account=account):
+        write_session.rollback()
+        security_event("login_failed", user_id=account.id, reason="changed_meanwhile")
+        raise WrongPasswordError()
     if upgraded is not None:
         _store_upgraded_hash(write_session, account=account, upgraded=upgraded)
     _purge_expired_sessions(write_session, now=now)
@@ -89,6 +97,21 @@ def _find_account(session: Session, *, email: str) -> _Account | None:
     if row is None:
         return None
     return _Account(id=row.id, hashed_password=row.hashed_password, is_active=row.is_active)
+
+
+def _still_as_verified(session: Session, *, account: _Account) -> bool:
+    # FOR UPDATE: on PostgreSQL a change in flight is waited for and then seen; SQLite ignores
+    # it, and there the write transaction already holds the only write lock.
+    found = session.scalar(
+        select(User.id)
+        .where(
+            User.id == account.id,
+            User.hashed_password == account.hashed_password,
+            User.is_active.is_(True),
+        )
+        .with_for_update()
+    )
+    return found is not None
 
 
 def _store_upgraded_hash(session: Session, *, account: _Account, upgraded: str) -> None:

@@ -8,7 +8,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from features.update_user.errors import CurrentPasswordRequiredError, WrongCurrentPasswordError
 from features.update_user.schemas import UpdateUserRequest, UpdateUserResponse
-from shared.accounts.admins import ensure_another_active_admin
+from shared.accounts.admins import ensure_another_active_admin, ensure_still_admin
 from shared.accounts.principal import Principal
 from shared.accounts.revocation import revoke_user_sessions
 from shared.config import Settings
@@ -81,6 +81,8 @@ def handle(
         raise NotFoundError("No such user.")
     if not if_match_passes(if_match, user.etag):
         raise PreconditionFailedError()
+    if caller.is_admin and (not is_self or changing & ADMIN_ONLY_FIELDS):
+        ensure_still_admin(session, user_id=caller.user_id)
     if request.password is not None:
         # Cheap, and only now is the email known when an admin sets someone else's password.
         _refuse_weak_password(
