@@ -26,6 +26,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 MIN_SECRET_BYTES = 32
+# Production refuses settings below these (README, "Refused in production").
+MIN_PRODUCTION_BCRYPT_ROUNDS = 10
+MAX_PRODUCTION_ACCESS_TTL = timedelta(hours=1)
 SECRET_FILE_NAME = "jwt_secret"  # noqa: S105 - a file name, not a secret
 
 
@@ -189,7 +192,30 @@ class Settings(BaseSettings):
                 "JWT_SECRET must be set to at least 32 bytes in production; "
                 'generate one with: python -c "import secrets; print(secrets.token_urlsafe(48))"'
             )
+        problems = self._unsafe_in_production()
+        if problems:
+            raise ValueError("unsafe in production (APP_ENV=production): " + "; ".join(problems))
         return self
+
+    def _unsafe_in_production(self) -> list[str]:
+        problems = []
+        if any(network.prefixlen == 0 for network in self.trusted_proxies):
+            problems.append(
+                "TRUSTED_PROXIES must not trust every address (0.0.0.0/0, ::/0): anyone could "
+                "pick their own client IP; list your proxies' addresses"
+            )
+        if "*" in self.cors_origins:
+            problems.append("CORS_ORIGINS must list your front ends' origins, not *")
+        if not self.rate_limit_enabled:
+            problems.append("RATE_LIMIT_ENABLED must be true: it is what stops password guessing")
+        if self.bcrypt_rounds < MIN_PRODUCTION_BCRYPT_ROUNDS:
+            problems.append(f"BCRYPT_ROUNDS must be at least {MIN_PRODUCTION_BCRYPT_ROUNDS}")
+        if self.access_token_ttl > MAX_PRODUCTION_ACCESS_TTL:
+            problems.append(
+                "ACCESS_TOKEN_TTL_SECONDS must be at most 3600: an access token cannot be "
+                "recalled before it expires"
+            )
+        return problems
 
     @property
     def is_sqlite(self) -> bool:
@@ -208,7 +234,7 @@ class Settings(BaseSettings):
 def _generated_secret(data_dir: Path) -> str:
     path = data_dir / SECRET_FILE_NAME
     try:
-        return path.read_text(encoding="utf-8").strip()
+        return _long_enough(path.read_text(encoding="utf-8").strip(), path)
     except FileNotFoundError:
         pass
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -224,7 +250,17 @@ def _generated_secret(data_dir: Path) -> str:
         pass
     finally:
         candidate.unlink()
-    return path.read_text(encoding="utf-8").strip()
+    return _long_enough(path.read_text(encoding="utf-8").strip(), path)
+
+
+def _long_enough(secret: str, path: Path) -> str:
+    if len(secret.encode()) < MIN_SECRET_BYTES:
+        raise ValueError(
+            f"{path} holds a signing secret shorter than {MIN_SECRET_BYTES} bytes: delete the "
+            "file to have a new one generated (every token issued so far stops working), "
+            "or set JWT_SECRET"
+        )
+    return secret
 
 
 @lru_cache
