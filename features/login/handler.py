@@ -54,6 +54,7 @@ def handle(
         security_event("login_failed", user_id=None, reason="unknown_email")
         raise UnknownEmailError()
     if not verify_password(request.password, account.hashed_password):
+        _pad_to_current_cost(request.password, stored=account.hashed_password, settings=settings)
         security_event("login_failed", user_id=account.id, reason="wrong_password")
         raise WrongPasswordError()
     failures.reset(account_key)
@@ -86,6 +87,20 @@ def handle(
     write_session.commit()
     security_event("login_succeeded", user_id=account.id, session_id=auth_session.id)
     return _token_pair(auth_session, now=now, token_settings=token_settings)
+
+
+# Padding a very old hash to the current cost would take this many extra checks at most.
+MAX_PADDING_CHECKS = 255
+
+
+def _pad_to_current_cost(password: str, *, stored: str, settings: Settings) -> None:
+    # An unknown email costs one check at BCRYPT_ROUNDS (2**rounds). A hash from before a
+    # rounds increase is cheaper to check, and would tell which emails exist: it is checked
+    # again against dummies of its own cost until the total is the same.
+    stored_rounds = hash_rounds(stored)
+    extra = min(2 ** max(0, settings.bcrypt_rounds - stored_rounds) - 1, MAX_PADDING_CHECKS)
+    for _ in range(extra):
+        verify_password(password, dummy_hash(stored_rounds))
 
 
 def _find_account(session: Session, *, email: str) -> _Account | None:
