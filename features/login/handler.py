@@ -97,7 +97,12 @@ def _pad_to_current_cost(password: str, *, stored: str, settings: Settings) -> N
     # An unknown email costs one check at BCRYPT_ROUNDS (2**rounds). A hash from before a
     # rounds increase is cheaper to check, and would tell which emails exist: it is checked
     # again against dummies of its own cost until the total is the same.
-    stored_rounds = hash_rounds(stored)
+    try:
+        stored_rounds = hash_rounds(stored)
+    except (IndexError, ValueError):
+        # Unreadable, so it was refused at no cost: it pays the unknown email's check.
+        verify_password(password, dummy_hash(settings.bcrypt_rounds))
+        return
     extra = min(2 ** max(0, settings.bcrypt_rounds - stored_rounds) - 1, MAX_PADDING_CHECKS)
     for _ in range(extra):
         verify_password(password, dummy_hash(stored_rounds))
