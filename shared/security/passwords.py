@@ -30,14 +30,15 @@ COMMON_PASSWORDS_FILE = Path(__file__).with_name("common-passwords.txt.gz")
 # and hold threads (and their database connections) hostage. Waiters block here instead.
 _hashing_slots = threading.BoundedSemaphore(os.cpu_count() or 1)
 
-# Async callers wait for a turn here, holding no thread: one per core runs at once, on threads
-# of its own, outside the limit of the pool that sync routes and dependencies share.
-_password_work = anyio.CapacityLimiter(os.cpu_count() or 1)
+# Async callers wait for a turn here, holding no thread, outside the limit of the pool that
+# sync routes and dependencies share. A few per core run at once, so their database work
+# overlaps; bcrypt itself stays at one per core (_hashing_slots).
+_password_work = anyio.CapacityLimiter(4 * (os.cpu_count() or 1))
 
 
 async def run_password_work(work: Callable[[], T]) -> T:
     """Run work that hashes or verifies a password (a login, say) without taking a thread
-    other requests need: requests queue for a turn asynchronously, a core's worth at once."""
+    other requests need: requests queue for a turn asynchronously, a few per core at once."""
     return await anyio.to_thread.run_sync(work, limiter=_password_work)
 
 

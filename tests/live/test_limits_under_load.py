@@ -61,7 +61,8 @@ def serving(tmp_path: Path, database_url: str, **env: str) -> Iterator[LiveServe
 
 
 def log_in(server: LiveServer, password: str, email: str = VICTIM, **headers: str) -> int:
-    with server.client() as client:
+    # Generous: on a loaded machine the last of a burst waits for every bcrypt before it.
+    with httpx.Client(base_url=server.url, timeout=120) as client:
         response = client.post(LOGIN, json={"email": email, "password": password}, headers=headers)
     return response.status_code
 
@@ -92,17 +93,24 @@ def test_one_address_cannot_spray_many_accounts(tmp_path: Path, live_database_ur
     assert Counter(statuses) == {401: 25, 429: 15}
 
 
+BURST = 130
+
+
 @pytest.mark.serial
 def test_a_login_burst_takes_no_thread_from_other_routes(
     tmp_path: Path, live_database_url: str
 ) -> None:
+    """With logins holding threads while they wait for a core, a sync route queued behind the
+    30 logins the pool could not take at once (measured: 2.6 s of a 4 s burst); now it waits
+    for none. Measured against the burst's own length, so a loaded machine slows both alike."""
     # Unknown emails: each verifies against the dummy hash at BCRYPT_ROUNDS (~60 ms at 10).
     with (
         serving(tmp_path, live_database_url, BCRYPT_ROUNDS="10") as server,
         ThreadPoolExecutor(1) as pool,
     ):
+        started = time.perf_counter()
         logins = pool.submit(
-            all_at_once, 130, lambda n: log_in(server, "wrong", f"nobody{n}@example.com")
+            all_at_once, BURST, lambda n: log_in(server, "wrong", f"nobody{n}@example.com")
         )
         waits = []
         with server.client() as client:
@@ -113,9 +121,13 @@ def test_a_login_burst_takes_no_thread_from_other_routes(
                 waits.append(time.perf_counter() - before)
                 time.sleep(0.05)
         burst_statuses = logins.result()
+        burst_seconds = time.perf_counter() - started
     assert set(burst_statuses) == {401}
-    print(f"readiness: {len(waits)} probes during 130 logins, slowest {max(waits) * 1000:.0f} ms")
-    assert max(waits) < 1.0
+    print(
+        f"readiness: {len(waits)} probes during {BURST} logins ({burst_seconds:.1f} s), "
+        f"slowest {max(waits) * 1000:.0f} ms"
+    )
+    assert max(waits) < 0.15 * burst_seconds
 
 
 # --- the limiter's store fails ------------------------------------------------------------
