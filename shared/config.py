@@ -26,6 +26,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 MIN_SECRET_BYTES = 32
+# Production refuses settings below these (README, "Refused in production").
+MIN_PRODUCTION_BCRYPT_ROUNDS = 10
+MAX_PRODUCTION_ACCESS_TTL = timedelta(hours=1)
 SECRET_FILE_NAME = "jwt_secret"  # noqa: S105 - a file name, not a secret
 
 
@@ -79,9 +82,12 @@ class Settings(BaseSettings):
     rate_limit_storage_url: str = "memory://"
     # Each limit is a `limits` string; several may be joined with ";" ("10/minute;100/hour").
     rate_limit_login: str = "10/minute"
+    # Every account together: one address cannot spray passwords across accounts.
+    rate_limit_login_ip: str = "30/minute;300/hour"
     rate_limit_login_failures: str = "20/15minutes"
     rate_limit_register: str = "5/minute;50/hour"
     rate_limit_refresh: str = "60/minute"
+    rate_limit_logout: str = "60/minute"
     trusted_proxies: Annotated[list[IPNetwork], NoDecode] = Field(default_factory=list)
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -111,9 +117,11 @@ class Settings(BaseSettings):
 
     @field_validator(
         "rate_limit_login",
+        "rate_limit_login_ip",
         "rate_limit_login_failures",
         "rate_limit_register",
         "rate_limit_refresh",
+        "rate_limit_logout",
     )
     @classmethod
     def _rate_limit_parses(cls, value: str, info: ValidationInfo) -> str:
@@ -184,7 +192,30 @@ class Settings(BaseSettings):
                 "JWT_SECRET must be set to at least 32 bytes in production; "
                 'generate one with: python -c "import secrets; print(secrets.token_urlsafe(48))"'
             )
+        problems = self._unsafe_in_production()
+        if problems:
+            raise ValueError("unsafe in production (APP_ENV=production): " + "; ".join(problems))
         return self
+
+    def _unsafe_in_production(self) -> list[str]:
+        problems = []
+        if any(network.prefixlen == 0 for network in self.trusted_proxies):
+            problems.append(
+                "TRUSTED_PROXIES must not trust every address (0.0.0.0/0, ::/0): anyone could "
+                "pick their own client IP; list your proxies' addresses"
+            )
+        if "*" in self.cors_origins:
+            problems.append("CORS_ORIGINS must list your front ends' origins, not *")
+        if not self.rate_limit_enabled:
+            problems.append("RATE_LIMIT_ENABLED must be true: it is what stops password guessing")
+        if self.bcrypt_rounds < MIN_PRODUCTION_BCRYPT_ROUNDS:
+            problems.append(f"BCRYPT_ROUNDS must be at least {MIN_PRODUCTION_BCRYPT_ROUNDS}")
+        if self.access_token_ttl > MAX_PRODUCTION_ACCESS_TTL:
+            problems.append(
+                "ACCESS_TOKEN_TTL_SECONDS must be at most 3600: an access token cannot be "
+                "recalled before it expires"
+            )
+        return problems
 
     @property
     def is_sqlite(self) -> bool:
@@ -203,7 +234,7 @@ class Settings(BaseSettings):
 def _generated_secret(data_dir: Path) -> str:
     path = data_dir / SECRET_FILE_NAME
     try:
-        return path.read_text(encoding="utf-8").strip()
+        return _long_enough(path.read_text(encoding="utf-8").strip(), path)
     except FileNotFoundError:
         pass
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -219,7 +250,17 @@ def _generated_secret(data_dir: Path) -> str:
         pass
     finally:
         candidate.unlink()
-    return path.read_text(encoding="utf-8").strip()
+    return _long_enough(path.read_text(encoding="utf-8").strip(), path)
+
+
+def _long_enough(secret: str, path: Path) -> str:
+    if len(secret.encode()) < MIN_SECRET_BYTES:
+        raise ValueError(
+            f"{path} holds a signing secret shorter than {MIN_SECRET_BYTES} bytes: delete the "
+            "file to have a new one generated (every token issued so far stops working), "
+            "or set JWT_SECRET"
+        )
+    return secret
 
 
 @lru_cache

@@ -4,6 +4,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from features.create_user.schemas import CreateUserRequest, CreateUserResponse
+from shared.accounts.admins import ensure_still_admin
 from shared.accounts.principal import Principal
 from shared.config import Settings
 from shared.db.models import Role, User, email_key
@@ -49,6 +50,11 @@ def handle(
         role=request.role or Role.USER.value,
         is_active=True if request.is_active is None else request.is_active,
     )
+    if is_admin and (
+        not settings.registration_open or request.model_fields_set & ADMIN_ONLY_FIELDS
+    ):
+        # Only an admin may do this: the caller must still be one as the user is written.
+        ensure_still_admin(session, user_id=caller.user_id)  # type: ignore[union-attr]
     session.add(user)
     try:
         session.commit()

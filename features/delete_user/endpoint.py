@@ -9,12 +9,13 @@ from features.delete_user.schemas import DeleteUserRequest
 from shared.http.caller import CurrentUser
 from shared.http.dependencies import WriteSessionDep
 from shared.http.openapi import problem_responses
+from shared.http.paths import USER_PATH
 
 router = APIRouter(tags=["users"])
 
 
 @router.delete(
-    "/api/users/{user_id:int}",
+    USER_PATH,
     status_code=204,
     response_class=Response,
     responses=problem_responses(401, 404, 409, 412, 422),

@@ -4,7 +4,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from features.delete_user.schemas import DeleteUserRequest
-from shared.accounts.admins import ensure_another_active_admin
+from shared.accounts.admins import ensure_another_active_admin, ensure_still_admin
 from shared.accounts.principal import Principal
 from shared.db.models import Role, User
 from shared.errors import NotFoundError, PreconditionFailedError
@@ -27,6 +27,8 @@ def handle(request: DeleteUserRequest, *, session: Session, caller: Principal) -
         raise NotFoundError("No such user.")
     if not if_match_passes(request.if_match, user.etag):
         raise PreconditionFailedError()
+    if user_id != caller.user_id:
+        ensure_still_admin(session, user_id=caller.user_id)
     if user.role == Role.ADMIN.value and user.is_active:
         ensure_another_active_admin(session, user_id=user.id)
     # Its sessions go with it (ON DELETE CASCADE), so every token it had stops working at once.

@@ -11,6 +11,7 @@ from shared.http.caller import CurrentUser
 from shared.http.dependencies import SessionDep, get_database
 from shared.http.etags import if_none_match_hits
 from shared.http.openapi import problem_responses
+from shared.http.paths import USER_PATH
 
 router = APIRouter(tags=["users"])
 JSON = "application/json"
@@ -25,7 +26,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.get("/api/users/{user_id:int}", response_model=GetUserResponse, responses=RESPONSES)
+@router.get(USER_PATH, response_model=GetUserResponse, responses=RESPONSES)
 async def get_user(
     request: Request,
     user_id: int,

@@ -1,7 +1,9 @@
 """POST /api/auth/login: the HTTP side of logging in, JSON or the OAuth2 password form."""
 
+from functools import partial
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
@@ -13,7 +15,8 @@ from shared.db.models import email_key
 from shared.http.caller import LOGIN_PATH
 from shared.http.dependencies import SessionDep, SettingsDep, TokenSettingsDep, WriteSessionDep
 from shared.http.openapi import problem_responses
-from shared.http.ratelimit import LoginFailuresDep, RequestLimitsDep
+from shared.http.ratelimit import LoginFailuresDep, RequestLimits, RequestLimitsDep
+from shared.security.passwords import run_password_work
 
 router = APIRouter(tags=["auth"])
 
@@ -55,7 +58,7 @@ async def read_credentials(request: Request) -> LoginRequest:
         }
     },
 )
-def login(
+async def login(
     credentials: Annotated[LoginRequest, Depends(read_credentials)],
     response: Response,
     read_session: SessionDep,
@@ -66,14 +69,24 @@ def login(
     failures: LoginFailuresDep,
 ) -> LoginResponse:
     """Log in with email and password; returns a short-lived access token and a refresh token."""
-    limits.hit("login", email_key(credentials.email))
-    tokens = handler.handle(
-        credentials,
-        failures=failures,
-        read_session=read_session,
-        write_session=write_session,
-        settings=settings,
-        token_settings=token_settings,
+    await anyio.to_thread.run_sync(partial(_count_attempt, limits, credentials))
+    # On the password-work threads, not the pool sync routes run on: a burst of logins waits
+    # for a turn holding no thread that other requests need.
+    tokens = await run_password_work(
+        partial(
+            handler.handle,
+            credentials,
+            failures=failures,
+            read_session=read_session,
+            write_session=write_session,
+            settings=settings,
+            token_settings=token_settings,
+        )
     )
     response.headers["Cache-Control"] = "no-store"
     return tokens
+
+
+def _count_attempt(limits: RequestLimits, credentials: LoginRequest) -> None:
+    limits.hit("login_ip")
+    limits.hit("login", email_key(credentials.email))

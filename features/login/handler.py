@@ -37,10 +37,12 @@ def handle(
     token_settings: TokenSettings,
     failures: FailureCounter,
 ) -> LoginResponse:
-    """Raises UnknownEmailError, WrongPasswordError or AccountDisabledError when refused, and
+    """Raises UnknownEmailError, WrongPasswordError or AccountDisabledError when refused (also
+    WrongPasswordError when the user changed while the password was being checked), and
     RateLimitedError when the account has failed too often lately, whatever the password."""
     account_key = email_key(request.email)
-    failures.check(account_key)
+    # Counted as failed before bcrypt runs, and forgotten below once the password is right.
+    failures.reserve(account_key)
     account = _find_account(read_session, email=request.email)
     # bcrypt takes a core for a quarter of a second: no transaction (and on SQLite no lock)
     # may be open while it runs.
@@ -48,12 +50,11 @@ def handle(
     if account is None:
         # The same work as a wrong password, so the answer's timing does not tell them apart.
         verify_password(request.password, dummy_hash(settings.bcrypt_rounds))
-        # Counted like a wrong password, so the limit tells no one which emails exist.
-        failures.record(account_key)
+        # Counted like a wrong password (above), so the limit tells no one which emails exist.
         security_event("login_failed", user_id=None, reason="unknown_email")
         raise UnknownEmailError()
     if not verify_password(request.password, account.hashed_password):
-        failures.record(account_key)
+        _pad_to_current_cost(request.password, stored=account.hashed_password, settings=settings)
         security_event("login_failed", user_id=account.id, reason="wrong_password")
         raise WrongPasswordError()
     failures.reset(account_key)
@@ -72,6 +73,13 @@ def handle(
         created_at=now,
         expires_at=now + settings.refresh_token_ttl,
     )
+    # The password was checked without a lock: a change, deactivation or deletion may have
+    # committed since. The session opens only if the user is still as verified, checked under
+    # the row's lock, so a change that commits later revokes this session with the others.
+    if not _still_as_verified(write_session, account=account):
+        write_session.rollback()
+        security_event("login_failed", user_id=account.id, reason="changed_meanwhile")
+        raise WrongPasswordError()
     if upgraded is not None:
         _store_upgraded_hash(write_session, account=account, upgraded=upgraded)
     _purge_expired_sessions(write_session, now=now)
@@ -79,6 +87,25 @@ def handle(
     write_session.commit()
     security_event("login_succeeded", user_id=account.id, session_id=auth_session.id)
     return _token_pair(auth_session, now=now, token_settings=token_settings)
+
+
+# Padding a very old hash to the current cost would take this many extra checks at most.
+MAX_PADDING_CHECKS = 255
+
+
+def _pad_to_current_cost(password: str, *, stored: str, settings: Settings) -> None:
+    # An unknown email costs one check at BCRYPT_ROUNDS (2**rounds). A hash from before a
+    # rounds increase is cheaper to check, and would tell which emails exist: it is checked
+    # again against dummies of its own cost until the total is the same.
+    try:
+        stored_rounds = hash_rounds(stored)
+    except (IndexError, ValueError):
+        # Unreadable, so it was refused at no cost: it pays the unknown email's check.
+        verify_password(password, dummy_hash(settings.bcrypt_rounds))
+        return
+    extra = min(2 ** max(0, settings.bcrypt_rounds - stored_rounds) - 1, MAX_PADDING_CHECKS)
+    for _ in range(extra):
+        verify_password(password, dummy_hash(stored_rounds))
 
 
 def _find_account(session: Session, *, email: str) -> _Account | None:
@@ -90,6 +117,21 @@ def _find_account(session: Session, *, email: str) -> _Account | None:
     if row is None:
         return None
     return _Account(id=row.id, hashed_password=row.hashed_password, is_active=row.is_active)
+
+
+def _still_as_verified(session: Session, *, account: _Account) -> bool:
+    # FOR UPDATE: on PostgreSQL a change in flight is waited for and then seen; SQLite ignores
+    # it, and there the write transaction already holds the only write lock.
+    found = session.scalar(
+        select(User.id)
+        .where(
+            User.id == account.id,
+            User.hashed_password == account.hashed_password,
+            User.is_active.is_(True),
+        )
+        .with_for_update()
+    )
+    return found is not None
 
 
 def _store_upgraded_hash(session: Session, *, account: _Account, upgraded: str) -> None:

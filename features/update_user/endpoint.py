@@ -9,6 +9,8 @@ from features.update_user.schemas import UpdateUserRequest, UpdateUserResponse
 from shared.http.caller import CurrentUser
 from shared.http.dependencies import SettingsDep, WriteSessionDep
 from shared.http.openapi import problem_responses
+from shared.http.paths import USER_PATH
+from shared.http.ratelimit import LoginFailuresDep
 
 router = APIRouter(tags=["users"])
 
@@ -17,11 +19,11 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
         "description": "The updated user.",
         "headers": {"ETag": {"description": "The new version.", "schema": {"type": "string"}}},
     },
-    **problem_responses(400, 401, 403, 404, 409, 412, 413, 422),
+    **problem_responses(400, 401, 403, 404, 409, 412, 413, 422, 429),
 }
 
 
-@router.put("/api/users/{user_id:int}", responses=RESPONSES)
+@router.put(USER_PATH, responses=RESPONSES)
 def update_user(
     user_id: int,
     body: UpdateUserRequest,
@@ -29,6 +31,7 @@ def update_user(
     session: WriteSessionDep,
     caller: CurrentUser,
     settings: SettingsDep,
+    failures: LoginFailuresDep,
     if_match: Annotated[str | None, Header()] = None,
 ) -> UpdateUserResponse:
     """Change some fields of a user; your own email or password needs current_password."""
@@ -39,6 +42,7 @@ def update_user(
         session=session,
         caller=caller,
         settings=settings,
+        failures=failures,
     )
     response.headers["ETag"] = updated.etag
     return updated.user

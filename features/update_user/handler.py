@@ -8,7 +8,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from features.update_user.errors import CurrentPasswordRequiredError, WrongCurrentPasswordError
 from features.update_user.schemas import UpdateUserRequest, UpdateUserResponse
-from shared.accounts.admins import ensure_another_active_admin
+from shared.accounts.admins import ensure_another_active_admin, ensure_still_admin
 from shared.accounts.principal import Principal
 from shared.accounts.revocation import revoke_user_sessions
 from shared.config import Settings
@@ -22,6 +22,7 @@ from shared.errors import (
 )
 from shared.http.etags import if_match_passes
 from shared.observability.logs import security_event
+from shared.ratelimit.limiter import FailureCounter
 from shared.security.passwords import hash_password, password_problems, verify_password
 from shared.values import is_row_id
 
@@ -48,11 +49,13 @@ def handle(
     session: Session,
     caller: Principal,
     settings: Settings,
+    failures: FailureCounter,
 ) -> UpdatedUser:
     """Apply a partial update as the caller may, revoking every session when it must.
 
     Raises NotFoundError for an unknown id or another user's (to a non-admin), ForbiddenError
     for an admin-only field, CurrentPasswordRequiredError or WrongCurrentPasswordError,
+    RateLimitedError when the account has failed its password checks too often,
     WeakPasswordError, PreconditionFailedError (stale If-Match), LastAdminError and
     EmailTakenError.
     """
@@ -65,7 +68,12 @@ def handle(
 
     # bcrypt runs before the write transaction begins, so the write lock is never held for it.
     if is_self and changing & NEEDS_CURRENT_PASSWORD:
-        _check_current_password(request.current_password, hashed=caller.user.hashed_password)
+        _check_current_password(
+            request.current_password,
+            hashed=caller.user.hashed_password,
+            failures=failures,
+            account=email_key(caller.user.email),
+        )
     new_hash = None
     if request.password is not None:
         known_email = request.email or (caller.user.email if is_self else None)
@@ -77,6 +85,8 @@ def handle(
         raise NotFoundError("No such user.")
     if not if_match_passes(if_match, user.etag):
         raise PreconditionFailedError()
+    if caller.is_admin and (not is_self or changing & ADMIN_ONLY_FIELDS):
+        ensure_still_admin(session, user_id=caller.user_id)
     if request.password is not None:
         # Cheap, and only now is the email known when an admin sets someone else's password.
         _refuse_weak_password(
@@ -106,11 +116,17 @@ def handle(
     )
 
 
-def _check_current_password(current_password: str | None, *, hashed: str) -> None:
+def _check_current_password(
+    current_password: str | None, *, hashed: str, failures: FailureCounter, account: str
+) -> None:
     if current_password is None:
         raise CurrentPasswordRequiredError()
+    # A check of the password like a login's, so the same per-account count holds for both:
+    # a stolen access token is no unthrottled oracle for the password.
+    failures.reserve(account)
     if not verify_password(current_password, hashed):
         raise WrongCurrentPasswordError()
+    failures.reset(account)
 
 
 def _refuse_weak_password(password: str, *, email: str | None, settings: Settings) -> None:

@@ -30,6 +30,7 @@ from shared.errors import (
     PreconditionFailedError,
     WeakPasswordError,
 )
+from shared.ratelimit.limiter import FailureCounter, RateLimiter
 from shared.security import passwords
 from shared.security.access_tokens import TokenSettings, create_access_token
 from shared.security.passwords import verify_password
@@ -518,6 +519,7 @@ def test_handler_refuses_what_the_caller_may_not_do(
                 session=db_session,
                 caller=principal,
                 settings=settings,
+                failures=FailureCounter(RateLimiter(settings)),
             )
 
 
@@ -533,6 +535,7 @@ def test_handler_maps_conflicts(db_session: Session, settings: Settings) -> None
             session=db_session,
             caller=principal,
             settings=settings,
+            failures=FailureCounter(RateLimiter(settings)),
         )
 
     with pytest.raises(EmailTakenError):
@@ -571,6 +574,7 @@ def test_handler_runs_bcrypt_outside_the_write_transaction(
             session=write_session,
             caller=Principal(Account.of(user), "sid"),
             settings=settings,
+            failures=FailureCounter(RateLimiter(settings)),
         )
     write_session.close()
     assert seen == [False, False]
@@ -610,6 +614,7 @@ def test_a_change_made_after_the_handler_read_the_user_gets_412(
             session=fast,
             caller=principal,
             settings=settings,
+            failures=FailureCounter(RateLimiter(settings)),
         )
         with pytest.raises(PreconditionFailedError):
             handler.handle(
@@ -619,6 +624,7 @@ def test_a_change_made_after_the_handler_read_the_user_gets_412(
                 session=slow,
                 caller=principal,
                 settings=settings,
+                failures=FailureCounter(RateLimiter(settings)),
             )
         assert read_early is not None
     with own_database.read_sessions() as check:
@@ -718,9 +724,9 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin(shared_server: L
             ),
         )
     # The loser's own token may already be revoked by the winner's demotion (401), or it
-    # reached the last-admin check (409); never may both succeed.
+    # found itself no longer an admin in its write transaction (403); never may both succeed.
     assert statuses.count(200) == 1
-    assert set(statuses) - {200} <= {401, 409}
+    assert set(statuses) - {200} <= {401, 403}
     database = Database.from_settings(
         make_settings(
             Path(shared_server.env["DATA_DIR"]), database_url=shared_server.env["DATABASE_URL"]

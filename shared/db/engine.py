@@ -20,6 +20,9 @@ T = TypeVar("T")
 
 
 def create_db_engine(settings: Settings) -> Engine:
+    """The engine for the settings' database. Every engine hides its parameters
+    (hide_parameters=True): a failed statement is logged, and its parameters may be a
+    password hash or a refresh key."""
     url = make_url(settings.database_url)
     if url.get_backend_name() != "sqlite":
         return create_engine(
@@ -30,6 +33,7 @@ def create_db_engine(settings: Settings) -> Engine:
             pool_recycle=settings.db_pool_recycle,
             # A connection the server or a proxy closed while idle is replaced, not handed out.
             pool_pre_ping=settings.db_pool_pre_ping,
+            hide_parameters=True,
         )
     prepare_sqlite_file(settings.database_url)
     engine = create_engine(
@@ -42,6 +46,7 @@ def create_db_engine(settings: Settings) -> Engine:
         # opens more rather than ever making anyone wait.
         pool_size=settings.db_pool_size + settings.db_max_overflow,
         max_overflow=-1,
+        hide_parameters=True,
     )
     _configure_sqlite(engine, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
     return engine

@@ -17,6 +17,10 @@ from shared.errors import AppError, UnprocessableError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
+# A body of a thousand unknown fields would otherwise get a thousand entries back: the
+# first 50 tell the client what is wrong, and an error stays small whatever the request.
+MAX_REPORTED_ERRORS = 50
+
 
 class BodyTooLargeError(StarletteHTTPException):
     """Raised from inside the body stream, so the framework's body parsing passes it through."""
@@ -77,7 +81,7 @@ def problem_response(
         request_id=request_id_of(request),
     )
     if errors is not None:
-        body["errors"] = errors
+        body["errors"] = errors[:MAX_REPORTED_ERRORS]
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
 
 
@@ -101,7 +105,7 @@ def _jsonable_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
             "msg": str(error.get("msg", "")),
             "type": error.get("type", ""),
         }
-        for error in exc.errors()
+        for error in exc.errors()[:MAX_REPORTED_ERRORS]
     ]
 
 

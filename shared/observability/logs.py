@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +19,27 @@ REDACTED = "[redacted]"
 
 # Attributes every LogRecord has; anything else on a record came from `extra=`.
 _RECORD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
+# Line and paragraph separators end a line in some log viewers as surely as a newline does.
+_LINE_BREAKING = frozenset({"Cc", "Zl", "Zp"})
+
+
+def escape_controls(text: str) -> str:
+    """The text with every control character as a visible escape (`\\n`, `\\x85`), so a
+    value a client sent (a percent-encoded newline in a path, a header) cannot forge a line."""
+    if text.isprintable():
+        return text
+    return "".join(
+        char.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(char) in _LINE_BREAKING
+        else char
+        for char in text
+    )
+
+
+def _escaped(value: Any) -> Any:
+    return escape_controls(value) if isinstance(value, str) else value
 
 
 def security_event(name: str, **fields: Any) -> None:
@@ -51,8 +73,8 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat().replace("+00:00", "Z"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": record.getMessage(),
-            **record_fields(record),
+            "message": escape_controls(record.getMessage()),
+            **{key: _escaped(value) for key, value in record_fields(record).items()},
         }
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
@@ -66,9 +88,19 @@ class TextFormatter(logging.Formatter):
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
-        fields = " ".join(f"{key}={value}" for key, value in record_fields(record).items())
-        return f"{text} {fields}" if fields else text
+        # The traceback keeps its own line breaks; only what a record says is escaped.
+        saved_exc_info, record.exc_info, record.exc_text = record.exc_info, None, None
+        try:
+            text = escape_controls(super().format(record))
+        finally:
+            record.exc_info = saved_exc_info
+        fields = " ".join(
+            f"{key}={escape_controls(str(value))}" for key, value in record_fields(record).items()
+        )
+        line = f"{text} {fields}" if fields else text
+        if record.exc_info:
+            line = f"{line}\n{self.formatException(record.exc_info)}"
+        return line
 
 
 class _OwnHandler(logging.StreamHandler):  # type: ignore[type-arg]

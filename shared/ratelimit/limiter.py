@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import ipaddress
 import logging
@@ -10,7 +9,8 @@ import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
+from urllib.parse import urlsplit
 
 from limits import RateLimitItem, parse_many
 from limits.storage import Storage, storage_from_string
@@ -23,7 +23,7 @@ from shared.observability.logs import security_event
 logger = logging.getLogger("authservice.ratelimit")
 
 
-LimitName = Literal["login", "login_failures", "register", "refresh"]
+LimitName = Literal["login", "login_ip", "login_failures", "register", "refresh", "logout"]
 
 
 KEY_PREFIX = "authservice"
@@ -48,6 +48,28 @@ class Quota:
         }
 
 
+# A store that drops packets must not hold requests: this long to connect or to answer,
+# then the call fails open.
+STORAGE_TIMEOUT_SECONDS = 0.5
+
+
+def _storage(url: str) -> Storage:
+    options: dict[str, float] = {}
+    if urlsplit(url).scheme.startswith(("redis", "valkey")):
+        options = {
+            "socket_connect_timeout": STORAGE_TIMEOUT_SECONDS,
+            "socket_timeout": STORAGE_TIMEOUT_SECONDS,
+        }
+    storage = storage_from_string(url, **options)
+    assert isinstance(storage, Storage)  # the settings refuse the async+ schemes
+    return storage
+
+
+def _storage_down(name: LimitName) -> None:
+    # Fail open: an unreachable Redis must not take login down with it. Logged loudly.
+    logger.exception("rate limit storage unavailable; request let through", extra={"limit": name})
+
+
 class RateLimiter:
     """The process's limiter: the configured limits, their storage and the trusted proxies."""
 
@@ -56,69 +78,70 @@ class RateLimiter:
         self.trusted_proxies: Sequence[IPNetwork] = settings.trusted_proxies
         self.limits: dict[LimitName, list[RateLimitItem]] = {
             "login": parse_many(settings.rate_limit_login),
+            "login_ip": parse_many(settings.rate_limit_login_ip),
             "login_failures": parse_many(settings.rate_limit_login_failures),
             "register": parse_many(settings.rate_limit_register),
             "refresh": parse_many(settings.rate_limit_refresh),
+            "logout": parse_many(settings.rate_limit_logout),
         }
-        self.storage = storage or storage_from_string(settings.rate_limit_storage_url)
+        self.storage = storage or _storage(settings.rate_limit_storage_url)
         self.strategy = MovingWindowRateLimiter(self.storage)
 
     def hit(self, name: LimitName, *identifiers: str) -> Quota | None:
         """Count one request against the named limit; RateLimitedError when it is spent.
 
-        Returns the tightest quota left, or None when limiting is off or the storage is down.
+        Counting is the storage's atomic hit-and-test, so requests racing in parallel get no
+        more through than requests in a row. Returns the tightest quota left, or None when
+        limiting is off or the storage is down (counting then fails open, and says so).
         """
-        return self._count(name, identifiers, consume=True)
-
-    def check(self, name: LimitName, *identifiers: str) -> Quota | None:
-        """Like hit, counting nothing: refuses only when the limit is already spent."""
-        return self._count(name, identifiers, consume=False)
+        if not self.enabled:
+            return None
+        keys = _keys((name, *identifiers))
+        try:
+            # A refused hit records nothing (the moving window only adds below the limit).
+            refused = next(
+                (item for item in self.limits[name] if not self.strategy.hit(item, *keys)), None
+            )
+            tightest = None
+            if refused is None:
+                tightest = min(
+                    (self._quota(item, keys) for item in self.limits[name]),
+                    key=lambda quota: quota.remaining,
+                )
+        except Exception:
+            _storage_down(name)
+            return None
+        if refused is not None:
+            self._refuse(name, refused, keys)
+        return tightest
 
     def reset(self, name: LimitName, *identifiers: str) -> None:
         """Forget the counts (e.g. an account's failures after a successful login)."""
         if not self.enabled:
             return
         keys = _keys((name, *identifiers))
-        for item in self.limits[name]:
-            self.strategy.clear(item, *keys)
-
-    def _count(self, name: LimitName, identifiers: Sequence[str], *, consume: bool) -> Quota | None:
-        if not self.enabled:
-            return None
-        keys = _keys((name, *identifiers))
         try:
-            # Every limit is tested before any is spent, so a refusal costs the client nothing.
             for item in self.limits[name]:
-                if not self.strategy.test(item, *keys):
-                    self._refuse(name, item, keys)
-            if consume:
-                for item in self.limits[name]:
-                    if not self.strategy.hit(item, *keys):
-                        self._refuse(name, item, keys)  # a concurrent request took the last slot
-            return min(
-                (self._quota(item, keys) for item in self.limits[name]),
-                key=lambda quota: quota.remaining,
-            )
-        except RateLimitedError:
-            raise
+                self.strategy.clear(item, *keys)
         except Exception:
-            # Fail open: an unreachable Redis must not take login down with it. Logged loudly.
-            logger.exception("rate limit storage unavailable; request let through")
-            return None
+            _storage_down(name)
 
     def _quota(self, item: RateLimitItem, keys: Sequence[str]) -> Quota:
         reset_time, remaining = self.strategy.get_window_stats(item, *keys)
         reset_after = max(0, math.ceil(reset_time - time.time()))
         return Quota(limit=item.amount, remaining=max(0, remaining), reset_after=reset_after)
 
-    def _refuse(self, name: LimitName, item: RateLimitItem, keys: Sequence[str]) -> None:
-        quota = self._quota(item, keys)
-        retry_after = max(1, quota.reset_after)
+    def _refuse(self, name: LimitName, item: RateLimitItem, keys: Sequence[str]) -> NoReturn:
+        try:
+            retry_after = max(1, self._quota(item, keys).reset_after)
+        except Exception:
+            _storage_down(name)
+            retry_after = item.get_expiry()  # the longest the client could have to wait
         security_event("rate_limited", limit=name, policy=str(item))
         raise RateLimitedError(
             headers={
                 "Retry-After": str(retry_after),
-                **Quota(limit=quota.limit, remaining=0, reset_after=retry_after).headers(),
+                **Quota(limit=item.amount, remaining=0, reset_after=retry_after).headers(),
             }
         )
 
@@ -178,7 +201,7 @@ def _keys(identifiers: Sequence[str]) -> tuple[str, ...]:
 
 
 class FailureCounter:
-    """Failed attempts per account from every IP, for a handler: check, record, reset.
+    """Failed attempts per account from every IP, for a handler: reserve, then reset.
 
     A plain object, so handlers use it without importing the web framework.
     """
@@ -187,15 +210,13 @@ class FailureCounter:
         self.limiter = limiter
         self.name: LimitName = name
 
-    def check(self, account: str) -> None:
-        """Raise RateLimitedError when this account has failed too often lately."""
-        self.limiter.check(self.name, account)
+    def reserve(self, account: str) -> None:
+        """Count an attempt as failed before the password is checked; RateLimitedError when
+        the account has failed too often lately, whatever the password.
 
-    def record(self, account: str) -> None:
-        """Count one failed attempt; the next check refuses once the limit is spent."""
-        # The caller reports this failure itself (401); the next attempt gets the 429.
-        with contextlib.suppress(RateLimitedError):
-            self.limiter.hit(self.name, account)
+        Counted first, so parallel guesses cannot all pass a check before any is recorded.
+        """
+        self.limiter.hit(self.name, account)
 
     def reset(self, account: str) -> None:
         """Forget the account's failures, after it proves its password."""

@@ -9,10 +9,16 @@ import os
 import secrets
 import threading
 import unicodedata
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
+import anyio
+import anyio.to_thread
 import bcrypt
+
+T = TypeVar("T")
 
 MAX_PASSWORD_LENGTH = 128
 
@@ -23,6 +29,17 @@ COMMON_PASSWORDS_FILE = Path(__file__).with_name("common-passwords.txt.gz")
 # bcrypt pins a core while it runs; more hashes at once than cores only queue in the kernel
 # and hold threads (and their database connections) hostage. Waiters block here instead.
 _hashing_slots = threading.BoundedSemaphore(os.cpu_count() or 1)
+
+# Async callers wait for a turn here, holding no thread, outside the limit of the pool that
+# sync routes and dependencies share. A few per core run at once, so their database work
+# overlaps; bcrypt itself stays at one per core (_hashing_slots).
+_password_work = anyio.CapacityLimiter(4 * (os.cpu_count() or 1))
+
+
+async def run_password_work(work: Callable[[], T]) -> T:
+    """Run work that hashes or verifies a password (a login, say) without taking a thread
+    other requests need: requests queue for a turn asynchronously, a few per core at once."""
+    return await anyio.to_thread.run_sync(work, limiter=_password_work)
 
 
 def normalize_password(password: str) -> str:

@@ -1,6 +1,7 @@
 """Settings come from the environment by their documented names, and bad values stop start-up."""
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -64,3 +65,38 @@ def test_unknown_values_name_the_setting(
     with pytest.raises(ValidationError) as refused:
         settings_from_env(monkeypatch, **{name: value})
     assert name.lower() in str(refused.value).lower()
+
+
+UNSAFE_IN_PRODUCTION = {
+    "TRUSTED_PROXIES": ("0.0.0.0/0", "TRUSTED_PROXIES"),
+    "TRUSTED_PROXIES_V6": ("::/0", "TRUSTED_PROXIES"),
+    "CORS_ORIGINS": ("*", "CORS_ORIGINS"),
+    "RATE_LIMIT_ENABLED": ("false", "RATE_LIMIT_ENABLED"),
+    "BCRYPT_ROUNDS": ("4", "BCRYPT_ROUNDS"),
+    "ACCESS_TOKEN_TTL_SECONDS": ("31536000", "ACCESS_TOKEN_TTL_SECONDS"),
+}
+
+
+@pytest.mark.parametrize("case", UNSAFE_IN_PRODUCTION)
+def test_production_refuses_unsafe_settings(monkeypatch: pytest.MonkeyPatch, case: str) -> None:
+    value, named = UNSAFE_IN_PRODUCTION[case]
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("JWT_SECRET", "p" * 48)
+    monkeypatch.setenv(case.removesuffix("_V6"), value)
+    with pytest.raises(ValidationError, match=named):
+        Settings(_env_file=None)
+
+
+def test_production_accepts_the_safe_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("JWT_SECRET", "p" * 48)
+    monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.0/8")
+    monkeypatch.setenv("ACCESS_TOKEN_TTL_SECONDS", "3600")
+    assert Settings(_env_file=None).app_env == "production"
+
+
+def test_a_short_generated_secret_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "jwt_secret").write_text("short\n")
+    settings = Settings(_env_file=None, app_env="development", data_dir=tmp_path)
+    with pytest.raises(ValueError, match="shorter than 32 bytes: delete the file"):
+        settings.signing_secret()
