@@ -14,7 +14,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _PREFIX = "e1."
 # Microseconds since the epoch and an id, both bounded: what no stored row could exceed is
 # refused before it reaches the database (an integer overflow there would be a 500).
-_BODY = re.compile(r"(0|[1-9][0-9]{0,16})\.([1-9][0-9]{0,18})")
+_BODY = re.compile(r"(0|[1-9][0-9]{0,17})\.([1-9][0-9]{0,18})")
 _MAX_ID = 2**63 - 1
 _MAX_MICROSECONDS = 253_402_300_799_999_999  # 9999-12-31T23:59:59.999999Z
 
