@@ -1,5 +1,7 @@
 """End one of the caller's own sessions; any other id changes nothing."""
 
+import re
+
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
@@ -9,6 +11,9 @@ from shared.audit.emitter import record_event
 from shared.audit.events import EventType
 from shared.db.models import AuthSession, utcnow
 
+# The alphabet and size of the ids new_session_id makes (URL-safe base64), with room to spare.
+SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
 
 def handle(request: EndMySessionRequest, *, session: Session, caller: Principal) -> None:
     """End the session if it is one of the caller's live ones: its tokens stop working at once
@@ -16,6 +21,9 @@ def handle(request: EndMySessionRequest, *, session: Session, caller: Principal)
 
     Raises nothing: another user's id, an unknown or an ended one is no error (no oracle).
     """
+    if not SESSION_ID.fullmatch(request.session_id):
+        # No session has such an id; PostgreSQL would refuse some of them (a NUL) outright.
+        return
     ended = session.execute(
         update(AuthSession)
         .where(
