@@ -71,7 +71,11 @@ def create_app(
     install_error_handlers(app)
     # The last added runs first: request ids and the body cap wrap everything, CORS included.
     app.add_middleware(CORSMiddleware, origins=settings.cors_origins)
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        client_ip=app.state.rate_limiter.client_address,
+    )
     add_offline_docs(app)
     for router in discover_slices(features, only=slices):
         app.include_router(router)

@@ -101,6 +101,7 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
     web_concurrency: int = Field(default=1, ge=1)
     graceful_shutdown_seconds: int = Field(default=30, ge=1)
+    audit_retention_days: int = Field(default=90, ge=1, le=36_500)
 
     @field_validator("database_url")
     @classmethod

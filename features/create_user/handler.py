@@ -6,6 +6,8 @@ from sqlalchemy.orm import Session
 from features.create_user.schemas import CreateUserRequest, CreateUserResponse
 from shared.accounts.admins import ensure_still_admin
 from shared.accounts.principal import Principal
+from shared.audit.emitter import record_event
+from shared.audit.events import EventType
 from shared.config import Settings
 from shared.db.models import Role, User, email_key
 from shared.errors import EmailTakenError, ForbiddenError, UnauthorizedError, WeakPasswordError
@@ -57,6 +59,14 @@ def handle(
         ensure_still_admin(session, user_id=caller.user_id)  # type: ignore[union-attr]
     session.add(user)
     try:
+        # The id is needed for the event, which commits with the user or not at all.
+        session.flush()
+        record_event(
+            session,
+            EventType.USER_CREATED,
+            user_id=user.id,
+            actor_user_id=caller.user_id if caller is not None else None,
+        )
         session.commit()
     except IntegrityError:
         # The unique index decides, so of racing sign-ups with one email exactly one wins.

@@ -6,10 +6,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from features.delete_user.schemas import DeleteUserRequest
 from shared.accounts.admins import ensure_another_active_admin, ensure_still_admin
 from shared.accounts.principal import Principal
+from shared.audit.emitter import record_event
+from shared.audit.events import EventType
 from shared.db.models import Role, User
 from shared.errors import NotFoundError, PreconditionFailedError
 from shared.http.etags import if_match_passes
-from shared.observability.logs import security_event
 from shared.values import is_row_id
 
 
@@ -33,10 +34,11 @@ def handle(request: DeleteUserRequest, *, session: Session, caller: Principal) -
         ensure_another_active_admin(session, user_id=user.id)
     # Its sessions go with it (ON DELETE CASCADE), so every token it had stops working at once.
     session.delete(user)
+    # The event keeps the user's id after the row is gone: events have no foreign key.
+    record_event(session, EventType.USER_DELETED, user_id=user_id, actor_user_id=caller.user_id)
     try:
         session.commit()
     except StaleDataError:
         # Changed by someone else after we read it (version_id_col): theirs stands, ours is refused.
         session.rollback()
         raise PreconditionFailedError() from None
-    security_event("user_deleted", user_id=user_id, by_user_id=caller.user_id)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 from features.login import handler
 from features.login.errors import UnsupportedMediaTypeError
 from features.login.schemas import LoginForm, LoginRequest, LoginResponse
+from shared.audit.events import current_request
 from shared.db.models import email_key
 from shared.http.caller import LOGIN_PATH
 from shared.http.dependencies import SessionDep, SettingsDep, TokenSettingsDep, WriteSessionDep
@@ -81,6 +82,7 @@ async def login(
             write_session=write_session,
             settings=settings,
             token_settings=token_settings,
+            context=current_request(),
         )
     )
     response.headers["Cache-Control"] = "no-store"

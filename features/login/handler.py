@@ -8,9 +8,11 @@ from sqlalchemy.orm import Session
 
 from features.login.errors import AccountDisabledError, UnknownEmailError, WrongPasswordError
 from features.login.schemas import LoginRequest, LoginResponse
+from shared.audit.emitter import record_event
+from shared.audit.events import EventType, Outcome, RequestContext
 from shared.config import Settings
 from shared.db.models import AuthSession, User, email_key, utcnow
-from shared.observability.logs import security_event
+from shared.errors import AppError
 from shared.ratelimit.limiter import FailureCounter
 from shared.security.access_tokens import TokenSettings, create_access_token
 from shared.security.passwords import dummy_hash, hash_password, hash_rounds, verify_password
@@ -36,6 +38,7 @@ def handle(
     settings: Settings,
     token_settings: TokenSettings,
     failures: FailureCounter,
+    context: RequestContext,
 ) -> LoginResponse:
     """Raises UnknownEmailError, WrongPasswordError or AccountDisabledError when refused (also
     WrongPasswordError when the user changed while the password was being checked), and
@@ -51,14 +54,19 @@ def handle(
         # The same work as a wrong password, so the answer's timing does not tell them apart.
         verify_password(request.password, dummy_hash(settings.bcrypt_rounds))
         # Counted like a wrong password (above), so the limit tells no one which emails exist.
-        security_event("login_failed", user_id=None, reason="unknown_email")
+        _record_failure(write_session, user_id=None, error=UnknownEmailError, context=context)
         raise UnknownEmailError()
     if not verify_password(request.password, account.hashed_password):
         _pad_to_current_cost(request.password, stored=account.hashed_password, settings=settings)
-        security_event("login_failed", user_id=account.id, reason="wrong_password")
+        _record_failure(
+            write_session, user_id=account.id, error=WrongPasswordError, context=context
+        )
         raise WrongPasswordError()
     failures.reset(account_key)
     if not account.is_active:
+        _record_failure(
+            write_session, user_id=account.id, error=AccountDisabledError, context=context
+        )
         raise AccountDisabledError()
     upgraded = None
     if hash_rounds(account.hashed_password) != settings.bcrypt_rounds:
@@ -72,20 +80,30 @@ def handle(
         generation=0,
         created_at=now,
         expires_at=now + settings.refresh_token_ttl,
+        ip=context.ip,
+        user_agent=context.user_agent,
     )
     # The password was checked without a lock: a change, deactivation or deletion may have
     # committed since. The session opens only if the user is still as verified, checked under
     # the row's lock, so a change that commits later revokes this session with the others.
     if not _still_as_verified(write_session, account=account):
         write_session.rollback()
-        security_event("login_failed", user_id=account.id, reason="changed_meanwhile")
+        _record_failure(
+            write_session, user_id=account.id, error=WrongPasswordError, context=context
+        )
         raise WrongPasswordError()
     if upgraded is not None:
         _store_upgraded_hash(write_session, account=account, upgraded=upgraded)
     _purge_expired_sessions(write_session, now=now)
     write_session.add(auth_session)
+    record_event(
+        write_session,
+        EventType.LOGIN_SUCCEEDED,
+        user_id=account.id,
+        session_id=auth_session.id,
+        context=context,
+    )
     write_session.commit()
-    security_event("login_succeeded", user_id=account.id, session_id=auth_session.id)
     return _token_pair(auth_session, now=now, token_settings=token_settings)
 
 
@@ -106,6 +124,26 @@ def _pad_to_current_cost(password: str, *, stored: str, settings: Settings) -> N
     extra = min(2 ** max(0, settings.bcrypt_rounds - stored_rounds) - 1, MAX_PADDING_CHECKS)
     for _ in range(extra):
         verify_password(password, dummy_hash(stored_rounds))
+
+
+def _record_failure(
+    write_session: Session,
+    *,
+    user_id: int | None,
+    error: type[AppError],
+    context: RequestContext,
+) -> None:
+    # Its own short transaction, after bcrypt: kept although the login fails, and the write
+    # lock is held for one insert, never for the hash.
+    record_event(
+        write_session,
+        EventType.LOGIN_FAILED,
+        outcome=Outcome.FAILURE,
+        reason=error.code,
+        user_id=user_id,
+        context=context,
+    )
+    write_session.commit()
 
 
 def _find_account(session: Session, *, email: str) -> _Account | None:

@@ -14,6 +14,7 @@ from features.login import handler
 from features.login.errors import AccountDisabledError, UnknownEmailError, WrongPasswordError
 from features.login.schemas import LoginRequest
 from main import create_app
+from shared.audit.events import RequestContext
 from shared.config import Settings
 from shared.db.models import AuthSession, User, utcnow
 from shared.ratelimit.limiter import FailureCounter, RateLimiter
@@ -376,6 +377,7 @@ def login(db_session: Session, settings: Settings, email: str, password: str) ->
             access_ttl=timedelta(minutes=1),
         ),
         failures=FailureCounter(RateLimiter(settings)),
+        context=RequestContext(ip="203.0.113.9", user_agent="handler-test", request_id="r-1"),
     )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from features.login import handler
 from features.login.errors import WrongPasswordError
 from features.login.schemas import LoginRequest
+from shared.audit.events import RequestContext
 from shared.config import Settings
 from shared.db.models import AuthSession, User
 from shared.ratelimit.limiter import FailureCounter, RateLimiter
@@ -49,6 +50,7 @@ def test_a_change_committed_during_the_password_check_opens_no_session(
             LoginRequest(email=user.email, password=DEFAULT_PASSWORD),
             read_session=db_session,
             write_session=db_session,
+            context=RequestContext(),
             settings=settings,
             token_settings=TokenSettings(
                 secret="x" * 32,

@@ -21,6 +21,6 @@ router = APIRouter(tags=["auth"])
 def logout(
     body: LogoutRequest, session: WriteSessionDep, token_settings: TokenSettingsDep
 ) -> Response:
-    """End the session of this refresh token: its refresh and access tokens stop working now."""
+    """End this refresh token's session, or (`scope`) your other sessions or all: at once."""
     handler.handle(body, session=session, token_settings=token_settings)
     return Response(status_code=204)

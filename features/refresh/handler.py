@@ -8,10 +8,11 @@ from sqlalchemy.orm import Session
 
 from features.refresh.errors import RefreshTokenReusedError
 from features.refresh.schemas import RefreshRequest, RefreshResponse
+from shared.audit.emitter import record_event
+from shared.audit.events import EventType, Outcome
 from shared.config import Settings
 from shared.db.models import AuthSession, User, utcnow
 from shared.errors import InvalidTokenError
-from shared.observability.logs import security_event
 from shared.security.access_tokens import TokenSettings, create_access_token
 from shared.security.refresh_tokens import (
     RefreshTokenParts,
@@ -65,9 +66,12 @@ def handle(
                 AuthSession.revoked_at.is_(None),
                 AuthSession.expires_at > now,
             )
-            .values(generation=state.generation + 1, rotated_at=now)
+            .values(generation=state.generation + 1, rotated_at=now, last_refreshed_at=now)
         )
         if rotated.rowcount == 1:  # type: ignore[attr-defined]
+            record_event(
+                session, EventType.TOKEN_REFRESHED, user_id=state.user_id, session_id=state.id
+            )
             session.commit()
             return _token_pair(
                 state, generation=state.generation + 1, now=now, tokens=token_settings
@@ -88,8 +92,15 @@ def handle(
         .where(AuthSession.id == state.id, AuthSession.revoked_at.is_(None))
         .values(revoked_at=now)
     )
+    record_event(
+        session,
+        EventType.TOKEN_REUSE_DETECTED,
+        outcome=Outcome.FAILURE,
+        reason=RefreshTokenReusedError.code,
+        user_id=state.user_id,
+        session_id=state.id,
+    )
     session.commit()
-    security_event("refresh_reuse_detected", user_id=state.user_id, session_id=state.id)
     raise RefreshTokenReusedError()
 
 

@@ -11,6 +11,8 @@ from features.update_user.schemas import UpdateUserRequest, UpdateUserResponse
 from shared.accounts.admins import ensure_another_active_admin, ensure_still_admin
 from shared.accounts.principal import Principal
 from shared.accounts.revocation import revoke_user_sessions
+from shared.audit.emitter import record_event
+from shared.audit.events import EventType
 from shared.config import Settings
 from shared.db.models import Role, User, email_key
 from shared.errors import (
@@ -21,7 +23,6 @@ from shared.errors import (
     WeakPasswordError,
 )
 from shared.http.etags import if_match_passes
-from shared.observability.logs import security_event
 from shared.ratelimit.limiter import FailureCounter
 from shared.security.passwords import hash_password, password_problems, verify_password
 from shared.values import is_row_id
@@ -38,7 +39,9 @@ class UpdatedUser:
 
 
 # Changes after which every token issued so far must be refused.
-REVOKING_EVENTS = frozenset({"password_changed", "role_changed", "user_deactivated"})
+REVOKING_EVENTS = frozenset(
+    {EventType.PASSWORD_CHANGED, EventType.USER_ROLE_CHANGED, EventType.USER_DEACTIVATED}
+)
 
 
 def handle(
@@ -100,6 +103,10 @@ def handle(
         # Reactivation revives nothing: the sessions ended at deactivation stay ended.
         if REVOKING_EVENTS.intersection(events):
             revoke_user_sessions(session, user_id=user.id)
+        # In the change's transaction: a refused change (a taken email, a lost race) leaves
+        # no event behind.
+        for event in events:
+            record_event(session, event, user_id=user.id, actor_user_id=caller.user_id)
         session.commit()
     except IntegrityError:
         # The unique index decides, so of two racing changes to one email exactly one wins.
@@ -109,8 +116,6 @@ def handle(
         # Someone else changed the user after we read it (version_id_col): theirs stands.
         session.rollback()
         raise PreconditionFailedError() from None
-    for event in events:
-        security_event(event, user_id=user.id, by_user_id=caller.user_id, role=user.role)
     return UpdatedUser(
         user=UpdateUserResponse.model_validate(user, from_attributes=True), etag=user.etag
     )
@@ -142,21 +147,26 @@ def _removes_an_active_admin(user: User, request: UpdateUserRequest) -> bool:
     return demoted or request.is_active is False
 
 
-def _apply(request: UpdateUserRequest, *, user: User, new_hash: str | None) -> list[str]:
-    """Make the requested changes; returns the security events among them."""
+def _apply(request: UpdateUserRequest, *, user: User, new_hash: str | None) -> list[EventType]:
+    """Make the requested changes; returns the audit events they make."""
     events = []
+    profile_changed = False
     if request.email is not None and request.email != user.email:
         user.email = request.email
         user.email_key = email_key(request.email)
+        profile_changed = True
     if "full_name" in request.model_fields_set and request.full_name != user.full_name:
         user.full_name = request.full_name
+        profile_changed = True
+    if profile_changed:
+        events.append(EventType.USER_UPDATED)
     if new_hash is not None:
         user.hashed_password = new_hash
-        events.append("password_changed")
+        events.append(EventType.PASSWORD_CHANGED)
     if request.role is not None and request.role != user.role:
         user.role = request.role
-        events.append("role_changed")
+        events.append(EventType.USER_ROLE_CHANGED)
     if request.is_active is not None and request.is_active != user.is_active:
         user.is_active = request.is_active
-        events.append("user_reactivated" if request.is_active else "user_deactivated")
+        events.append(EventType.USER_ACTIVATED if request.is_active else EventType.USER_DEACTIVATED)
     return events

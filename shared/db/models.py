@@ -1,4 +1,4 @@
-"""The data model every slice shares: users and their login sessions."""
+"""The data model every slice shares: users, their login sessions, and the audit trail."""
 
 from __future__ import annotations
 
@@ -33,6 +33,9 @@ NAMING_CONVENTION = {
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; elsewhere ids get 64 bits.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+# A User-Agent header is kept to this many characters: enough to tell devices apart.
+USER_AGENT_MAX = 256
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -126,5 +129,37 @@ class AuthSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What started it, for the user's list of devices. Written at login, and last_refreshed_at
+    # at each refresh: never a write per authenticated request.
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(USER_AGENT_MAX))
+    last_refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="sessions")
+
+
+class AuditEvent(Base):
+    """One security-relevant fact: who, what, when, from where. Never a secret."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        # Each serves one query, newest first: all events (and retention's cut-off), one
+        # user's, one type's. The id breaks ties between events of the same microsecond.
+        Index("ix_audit_events_occurred_at_id", "occurred_at", "id"),
+        Index("ix_audit_events_user_id_occurred_at_id", "user_id", "occurred_at", "id"),
+        Index("ix_audit_events_type_occurred_at_id", "type", "occurred_at", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    type: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(64))
+    # No foreign keys: an event outlives the user (and the session) it is about.
+    user_id: Mapped[int | None] = mapped_column(BigInteger)
+    actor_user_id: Mapped[int | None] = mapped_column(BigInteger)
+    session_id: Mapped[str | None] = mapped_column(String(43))
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(USER_AGENT_MAX))
+    request_id: Mapped[str | None] = mapped_column(String(128))

@@ -7,10 +7,12 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.audit.events import RequestContext, set_current_request
 from shared.http.problems import PROBLEM_MEDIA_TYPE, BodyTooLargeError, problem_body
 from shared.observability.logs import access_logger
 
@@ -30,9 +32,17 @@ class RequestContextMiddleware:
     Pure ASGI rather than BaseHTTPMiddleware: no extra task or stream copy per request.
     """
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        client_ip: Callable[[Scope], str | None] = lambda _scope: None,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        # The client address as TRUSTED_PROXIES decides it, for the audit events of the request.
+        self.client_ip = client_ip
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -44,6 +54,13 @@ class RequestContextMiddleware:
             request_id = uuid.uuid4().hex
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
+        set_current_request(
+            RequestContext.of(
+                ip=self.client_ip(scope),
+                user_agent=headers.get("user-agent"),
+                request_id=request_id,
+            )
+        )
         status = 500
         started = time.perf_counter()
 

@@ -146,6 +146,18 @@ class RateLimiter:
         )
 
     def client_ip(self, scope: Mapping[str, Any]) -> str:
+        """The client a limit counts: its address (a whole /64 for IPv6), see client_address."""
+        peer = self._client(scope)
+        return UNKNOWN_CLIENT if peer is None else _bucket(peer)
+
+    def client_address(self, scope: Mapping[str, Any]) -> str | None:
+        """The client's exact address as the audit trail records it; None when unknown."""
+        peer = self._client(scope)
+        return None if peer is None else str(peer)
+
+    def _client(
+        self, scope: Mapping[str, Any]
+    ) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         """The client's address: the socket peer, or X-Forwarded-For read through trusted proxies.
 
         The header is read from the right: each hop appends the address it saw, so the first
@@ -155,7 +167,7 @@ class RateLimiter:
         client = scope.get("client")
         peer = _parse_ip(client[0]) if client else None
         if peer is None:
-            return UNKNOWN_CLIENT
+            return None
         if self._is_trusted(peer):
             # Several X-Forwarded-For headers are one list, in order (RFC 9110 field lines).
             forwarded = ",".join(
@@ -170,7 +182,7 @@ class RateLimiter:
                 peer = hop
                 if not self._is_trusted(hop):
                     break
-        return _bucket(peer)
+        return peer
 
     def _is_trusted(self, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
         return any(address in network for network in self.trusted_proxies)

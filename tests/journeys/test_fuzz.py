@@ -11,6 +11,7 @@ import pytest
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Ok
@@ -75,4 +76,9 @@ def test_every_operation_answers_as_declared(
                 headers={**tokens.headers, **dict(case.headers or {})}, checks=CHECKS
             )
 
-        answers_as_declared()
+        try:
+            answers_as_declared()
+        except Unsatisfiable:
+            # Every input of this operation accepts anything (DELETE /api/users/me/sessions/
+            # {session_id}: any id is a 204), so there is no invalid request to generate.
+            assert mode is GenerationMode.NEGATIVE, operation.label

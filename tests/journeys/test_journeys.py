@@ -109,14 +109,17 @@ def test_a_users_whole_life(
     assert again.status_code == 201
 
     assert events(caplog) == [
-        "login_succeeded",
-        "login_succeeded",
-        "password_changed",
-        "login_failed",
-        "login_succeeded",
+        "user.created",
+        "login.succeeded",
+        "login.succeeded",
+        "token.refreshed",
+        "password.changed",
+        "login.failed",
+        "login.succeeded",
         "logout",
-        "login_succeeded",
-        "user_deleted",
+        "login.succeeded",
+        "user.deleted",
+        "user.created",
     ]
     text = logged_text(caplog)
     hashes = db_session.scalars(select(User.hashed_password)).all()
@@ -155,4 +158,4 @@ class TestStrictRefresh:
             client.post("/api/auth/refresh", json={"refresh_token": new_pair["refresh_token"]})
         ).status_code == 401
         assert client.get("/api/users/me", headers=other_device.headers).status_code == 200
-        assert "refresh_reuse_detected" in events(caplog)
+        assert "token.reuse_detected" in events(caplog)

@@ -1,0 +1,47 @@
+"""List the caller's live sessions, newest first, marking the one they call from."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from features.list_my_sessions.schemas import (
+    ListedSession,
+    ListMySessionsRequest,
+    ListMySessionsResponse,
+)
+from shared.accounts.principal import Principal
+from shared.db.models import AuthSession, utcnow
+
+
+def handle(
+    request: ListMySessionsRequest,  # noqa: ARG001 - nothing to ask: the caller is all
+    *,
+    session: Session,
+    caller: Principal,
+) -> ListMySessionsResponse:
+    """The caller's sessions that are neither revoked nor expired.
+
+    Raises nothing.
+    """
+    live = session.scalars(
+        select(AuthSession)
+        .where(
+            AuthSession.user_id == caller.user_id,
+            AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > utcnow(),
+        )
+        .order_by(AuthSession.created_at.desc(), AuthSession.id.desc())
+    )
+    return ListMySessionsResponse(
+        items=[
+            ListedSession(
+                id=row.id,
+                ip=row.ip,
+                user_agent=row.user_agent,
+                created_at=row.created_at,
+                last_refreshed_at=row.last_refreshed_at,
+                expires_at=row.expires_at,
+                current=row.id == caller.session_id,
+            )
+            for row in live
+        ]
+    )
