@@ -6,10 +6,18 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from features.login.errors import AccountDisabledError, UnknownEmailError, WrongPasswordError
-from features.login.schemas import LoginRequest, LoginResponse
+from features.login.errors import (
+    AccountDisabledError,
+    InvalidRefreshGrantError,
+    RefreshGrantReusedError,
+    UnknownEmailError,
+    WrongPasswordError,
+)
+from features.login.schemas import LoginRequest, LoginResponse, RefreshGrantForm
+from shared.accounts.refresh import rotate_refresh_token
 from shared.config import Settings
 from shared.db.models import AuthSession, User, email_key, utcnow
+from shared.errors import InvalidTokenError, RefreshTokenReusedError
 from shared.observability.logs import security_event
 from shared.ratelimit.limiter import FailureCounter
 from shared.security.access_tokens import TokenSettings, create_access_token
@@ -29,7 +37,7 @@ class _Account:
 
 
 def handle(
-    request: LoginRequest,
+    request: LoginRequest | RefreshGrantForm,
     *,
     read_session: Session,
     write_session: Session,
@@ -38,7 +46,15 @@ def handle(
     failures: FailureCounter,
 ) -> LoginResponse:
     """Raises UnknownEmailError, WrongPasswordError or AccountDisabledError when refused, and
-    RateLimitedError when the account has failed too often lately, whatever the password."""
+    RateLimitedError when the account has failed too often lately, whatever the password.
+
+    The refresh_token grant raises InvalidRefreshGrantError, or RefreshGrantReusedError after
+    ending the session.
+    """
+    if isinstance(request, RefreshGrantForm):
+        return _refresh_grant(
+            request, session=write_session, settings=settings, token_settings=token_settings
+        )
     account_key = email_key(request.email)
     failures.check(account_key)
     account = _find_account(read_session, email=request.email)
@@ -79,6 +95,32 @@ def handle(
     write_session.commit()
     security_event("login_succeeded", user_id=account.id, session_id=auth_session.id)
     return _token_pair(auth_session, now=now, token_settings=token_settings)
+
+
+def _refresh_grant(
+    request: RefreshGrantForm,
+    *,
+    session: Session,
+    settings: Settings,
+    token_settings: TokenSettings,
+) -> LoginResponse:
+    try:
+        tokens = rotate_refresh_token(
+            request.refresh_token,
+            session=session,
+            grace=settings.refresh_reuse_grace,
+            token_settings=token_settings,
+        )
+    except RefreshTokenReusedError:
+        raise RefreshGrantReusedError() from None
+    except InvalidTokenError:
+        raise InvalidRefreshGrantError() from None
+    return LoginResponse(
+        access_token=tokens.access_token,
+        refresh_token=tokens.refresh_token,
+        expires_in=tokens.expires_in,
+        refresh_expires_in=tokens.refresh_expires_in,
+    )
 
 
 def _find_account(session: Session, *, email: str) -> _Account | None:

@@ -278,7 +278,9 @@ def test_openapi_declares_both_bodies_and_the_password_flow(settings: Settings) 
     content = operation["requestBody"]["content"]
     assert content["application/json"]["schema"]["additionalProperties"] is False
     assert set(content["application/json"]["schema"]["required"]) == {"email", "password"}
-    form = content["application/x-www-form-urlencoded"]["schema"]
+    password_grant, refresh_grant = content["application/x-www-form-urlencoded"]["schema"]["oneOf"]
+    assert {"grant_type", "refresh_token"} <= set(refresh_grant["properties"])
+    form = password_grant
     assert {"username", "password", "grant_type", "scope", "client_id"} <= set(form["properties"])
     assert {"401", "403", "415", "422"} <= set(operation["responses"])
     schemes = document["components"]["securitySchemes"].values()
