@@ -29,6 +29,8 @@ async def read_form(request: Request) -> RevokeRequest:
 @router.post(
     "/api/auth/revoke",
     status_code=200,
+    # No body (RFC 7009 section 2.2): declared so, and never sent as JSON.
+    response_class=Response,
     response_description="Revoked, or nothing to revoke (RFC 7009: no oracle).",
     responses=problem_responses(400, 413),
     openapi_extra={

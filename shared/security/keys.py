@@ -166,7 +166,8 @@ class KeyStore:
         self._check_interval = check_interval
         self._forced_interval = 1.0 / unknown_kid_rate
         self._signature = self._stat()
-        self._checked_at = self._forced_at = time.monotonic()
+        self._checked_at = time.monotonic()
+        self._forced_at = float("-inf")
         self._lock = threading.Lock()
 
     @classmethod
