@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 import anyio.to_thread
 from fastapi import FastAPI
@@ -27,6 +28,7 @@ from shared.http.problems import install_error_handlers
 from shared.observability.logs import configure_logging
 from shared.ratelimit.limiter import RateLimiter
 from shared.security.access_tokens import TokenSettings
+from shared.security.rotation import open_key_store
 
 # Sync routes and dependencies run on this many threads; password hashing is capped at the
 # core count separately, so a login storm cannot take every thread from readers.
@@ -60,12 +62,21 @@ def create_app(
     )
     app.state.settings = settings
     app.state.database = database
+    secret = settings.signing_secret()
     app.state.token_settings = TokenSettings(
-        secret=settings.signing_secret(),
+        secret=secret,
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
         algorithm=settings.jwt_algorithm,
         access_ttl=settings.access_token_ttl,
+        keys=open_key_store(
+            algorithm=settings.jwt_algorithm,
+            path=settings.keys_file,
+            secret=secret,
+            access_ttl=settings.access_token_ttl,
+            generate=settings.app_env != "production",
+            now=datetime.now(UTC),
+        ),
     )
     app.state.rate_limiter = RateLimiter(settings)
     install_error_handlers(app)

@@ -65,7 +65,12 @@ class Settings(BaseSettings):
     jwt_secret: SecretStr | None = None
     jwt_issuer: str = "authservice"
     jwt_audience: str = "authservice"
-    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    jwt_algorithm: Literal["HS256", "HS384", "HS512", "ES256", "EdDSA", "RS256"] = "HS256"
+    jwt_keys_file: Path | None = None
+    jwt_key_activation: NonNegativeDuration = Field(
+        default=timedelta(seconds=600), validation_alias="JWT_KEY_ACTIVATION_SECONDS"
+    )
+    introspection_clients: Annotated[dict[str, SecretStr], NoDecode] = Field(default_factory=dict)
     access_token_ttl: PositiveDuration = Field(
         default=timedelta(seconds=900), validation_alias="ACCESS_TOKEN_TTL_SECONDS"
     )
@@ -176,6 +181,25 @@ class Settings(BaseSettings):
                 ) from None
         return networks
 
+    @field_validator("introspection_clients", mode="before")
+    @classmethod
+    def _split_clients(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        clients: dict[str, str] = {}
+        for entry in (part.strip() for part in value.split(",")):
+            if not entry:
+                continue
+            client_id, separator, secret = entry.partition(":")
+            if not separator or not client_id or len(secret.encode()) < 16:
+                # The value is not echoed: it holds secrets.
+                raise ValueError(
+                    "INTROSPECTION_CLIENTS must be id:secret pairs separated by commas, each "
+                    "secret at least 16 bytes"
+                )
+            clients[client_id] = secret
+        return clients
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
@@ -192,6 +216,12 @@ class Settings(BaseSettings):
             raise ValueError(
                 "JWT_SECRET must be set to at least 32 bytes in production; "
                 'generate one with: python -c "import secrets; print(secrets.token_urlsafe(48))"'
+            )
+        if self.jwt_algorithm in {"ES256", "EdDSA", "RS256"} and not self.keys_file.is_file():
+            raise ValueError(
+                f"JWT_ALGORITHM={self.jwt_algorithm} needs its key file, and JWT_KEYS_FILE "
+                f"{self.keys_file} does not exist; create it with `python main.py rotate-keys` "
+                "(production never generates signing keys on its own)"
             )
         problems = self._unsafe_in_production()
         if problems:
@@ -217,6 +247,11 @@ class Settings(BaseSettings):
                 "recalled before it expires"
             )
         return problems
+
+    @property
+    def keys_file(self) -> Path:
+        """JWT_KEYS_FILE, by default jwt-keys.json in DATA_DIR."""
+        return self.jwt_keys_file or self.data_dir / "jwt-keys.json"
 
     @property
     def is_sqlite(self) -> bool:

@@ -11,6 +11,8 @@ class AppError(Exception):
     status: ClassVar[int] = 500
     code: ClassVar[str] = "internal_error"
     default_detail: ClassVar[str] = "The server could not complete the request."
+    # The RFC 6749 `error` member, on the OAuth2 routes only (token, introspection, revocation).
+    oauth_error: ClassVar[str | None] = None
 
     def __init__(self, detail: str | None = None, *, headers: dict[str, str] | None = None):
         self.detail = detail or self.default_detail
@@ -30,6 +32,13 @@ class UnauthorizedError(AppError):
 class InvalidTokenError(UnauthorizedError):
     code = "invalid_token"
     default_detail = "The token is malformed, expired, revoked or of the wrong type."
+
+
+class RefreshTokenReusedError(InvalidTokenError):
+    """A spent refresh token came back after the grace period: its session has been ended."""
+
+    code = "refresh_token_reused"
+    default_detail = "This refresh token was already used; the session has been ended."
 
 
 class InvalidCredentialsError(UnauthorizedError):

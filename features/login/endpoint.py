@@ -9,8 +9,12 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
 from features.login import handler
-from features.login.errors import UnsupportedMediaTypeError
-from features.login.schemas import LoginForm, LoginRequest, LoginResponse
+from features.login.errors import (
+    InvalidTokenRequestError,
+    UnsupportedGrantTypeError,
+    UnsupportedMediaTypeError,
+)
+from features.login.schemas import LoginForm, LoginRequest, LoginResponse, RefreshGrantForm
 from shared.audit.events import current_request
 from shared.db.models import email_key
 from shared.http.caller import LOGIN_PATH
@@ -25,25 +29,40 @@ JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 
 
-def _request_body_schema(model: type[BaseModel]) -> dict[str, Any]:
-    return {"schema": model.model_json_schema()}
+def _schema(model: type[BaseModel]) -> dict[str, Any]:
+    return model.model_json_schema()
 
 
-async def read_credentials(request: Request) -> LoginRequest:
-    """The credentials from either body; the content type decides how it is read."""
+def _located(exc: ValidationError) -> list[dict[str, Any]]:
+    return [{**error, "loc": ("body", *error["loc"])} for error in exc.errors(include_url=False)]
+
+
+async def read_credentials(request: Request) -> LoginRequest | RefreshGrantForm:
+    """The credentials from either body; the content type decides how it is read, and in the
+    OAuth2 form the grant_type which grant it is."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    try:
-        if media_type == JSON:
+    if media_type == JSON:
+        try:
             return LoginRequest.model_validate_json(await request.body())
-        if media_type == FORM:
-            form = await request.form()
-            return LoginForm.model_validate(dict(form)).to_login_request()
+        except ValidationError as exc:
+            # Reported as the framework reports its own body errors (400 for malformed JSON).
+            raise RequestValidationError(_located(exc)) from None
+    if media_type != FORM:
+        raise UnsupportedMediaTypeError()
+    form = dict(await request.form())
+    grant_type = form.get("grant_type")
+    try:
+        if grant_type == "refresh_token":
+            return RefreshGrantForm.model_validate(form)
+        if grant_type in (None, "", "password"):
+            return LoginForm.model_validate(form).to_login_request()
     except ValidationError as exc:
-        # Reported as the framework reports its own body errors (400 for malformed JSON).
-        raise RequestValidationError(
-            [{**error, "loc": ("body", *error["loc"])} for error in exc.errors(include_url=False)]
-        ) from None
-    raise UnsupportedMediaTypeError()
+        errors = [
+            {"loc": list(error["loc"]), "msg": error["msg"], "type": error["type"]}
+            for error in _located(exc)
+        ]
+        raise InvalidTokenRequestError(errors) from None
+    raise UnsupportedGrantTypeError()
 
 
 @router.post(
@@ -53,14 +72,21 @@ async def read_credentials(request: Request) -> LoginRequest:
         "requestBody": {
             "required": True,
             "content": {
-                JSON: _request_body_schema(LoginRequest),
-                FORM: _request_body_schema(LoginForm),
+                JSON: {"schema": _schema(LoginRequest)},
+                FORM: {
+                    "schema": {
+                        "oneOf": [
+                            LoginForm.model_json_schema(),
+                            RefreshGrantForm.model_json_schema(),
+                        ]
+                    }
+                },
             },
         }
     },
 )
 async def login(
-    credentials: Annotated[LoginRequest, Depends(read_credentials)],
+    credentials: Annotated[LoginRequest | RefreshGrantForm, Depends(read_credentials)],
     response: Response,
     read_session: SessionDep,
     write_session: WriteSessionDep,
@@ -69,7 +95,8 @@ async def login(
     limits: RequestLimitsDep,
     failures: LoginFailuresDep,
 ) -> LoginResponse:
-    """Log in with email and password; returns a short-lived access token and a refresh token."""
+    """Log in with email and password (or, in the OAuth2 form, spend a refresh token: the
+    refresh_token grant); returns a short-lived access token and a refresh token."""
     await anyio.to_thread.run_sync(partial(_count_attempt, limits, credentials))
     # On the password-work threads, not the pool sync routes run on: a burst of logins waits
     # for a turn holding no thread that other requests need.
@@ -89,6 +116,9 @@ async def login(
     return tokens
 
 
-def _count_attempt(limits: RequestLimits, credentials: LoginRequest) -> None:
+def _count_attempt(limits: RequestLimits, credentials: LoginRequest | RefreshGrantForm) -> None:
+    if isinstance(credentials, RefreshGrantForm):
+        limits.hit("refresh")
+        return
     limits.hit("login_ip")
     limits.hit("login", email_key(credentials.email))

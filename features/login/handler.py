@@ -6,13 +6,20 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from features.login.errors import AccountDisabledError, UnknownEmailError, WrongPasswordError
-from features.login.schemas import LoginRequest, LoginResponse
+from features.login.errors import (
+    AccountDisabledError,
+    InvalidRefreshGrantError,
+    RefreshGrantReusedError,
+    UnknownEmailError,
+    WrongPasswordError,
+)
+from features.login.schemas import LoginRequest, LoginResponse, RefreshGrantForm
+from shared.accounts.refresh import rotate_refresh_token
 from shared.audit.emitter import record_event
 from shared.audit.events import EventType, Outcome, RequestContext
 from shared.config import Settings
 from shared.db.models import AuthSession, User, email_key, utcnow
-from shared.errors import AppError
+from shared.errors import AppError, InvalidTokenError, RefreshTokenReusedError
 from shared.ratelimit.limiter import FailureCounter
 from shared.security.access_tokens import TokenSettings, create_access_token
 from shared.security.passwords import dummy_hash, hash_password, hash_rounds, verify_password
@@ -31,7 +38,7 @@ class _Account:
 
 
 def handle(
-    request: LoginRequest,
+    request: LoginRequest | RefreshGrantForm,
     *,
     read_session: Session,
     write_session: Session,
@@ -42,7 +49,15 @@ def handle(
 ) -> LoginResponse:
     """Raises UnknownEmailError, WrongPasswordError or AccountDisabledError when refused (also
     WrongPasswordError when the user changed while the password was being checked), and
-    RateLimitedError when the account has failed too often lately, whatever the password."""
+    RateLimitedError when the account has failed too often lately, whatever the password.
+
+    The refresh_token grant raises InvalidRefreshGrantError, or RefreshGrantReusedError after
+    ending the session.
+    """
+    if isinstance(request, RefreshGrantForm):
+        return _refresh_grant(
+            request, session=write_session, settings=settings, token_settings=token_settings
+        )
     account_key = email_key(request.email)
     # Counted as failed before bcrypt runs, and forgotten below once the password is right.
     failures.reserve(account_key)
@@ -144,6 +159,32 @@ def _record_failure(
         context=context,
     )
     write_session.commit()
+
+
+def _refresh_grant(
+    request: RefreshGrantForm,
+    *,
+    session: Session,
+    settings: Settings,
+    token_settings: TokenSettings,
+) -> LoginResponse:
+    try:
+        tokens = rotate_refresh_token(
+            request.refresh_token,
+            session=session,
+            grace=settings.refresh_reuse_grace,
+            token_settings=token_settings,
+        )
+    except RefreshTokenReusedError:
+        raise RefreshGrantReusedError() from None
+    except InvalidTokenError:
+        raise InvalidRefreshGrantError() from None
+    return LoginResponse(
+        access_token=tokens.access_token,
+        refresh_token=tokens.refresh_token,
+        expires_in=tokens.expires_in,
+        refresh_expires_in=tokens.refresh_expires_in,
+    )
 
 
 def _find_account(session: Session, *, email: str) -> _Account | None:

@@ -37,6 +37,18 @@ class LoginForm(BaseModel):
         return LoginRequest(email=self.username, password=self.password)
 
 
+class RefreshGrantForm(BaseModel):
+    """The OAuth2 refresh grant (RFC 6749 section 6): rotation as POST /api/auth/refresh."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    grant_type: Literal["refresh_token"]
+    refresh_token: str = Field(min_length=1, max_length=1024)
+    scope: str = Field(default="", max_length=1024, description="Ignored: no scopes exist.")
+    client_id: str | None = Field(default=None, max_length=1024, description="Ignored.")
+    client_secret: str | None = Field(default=None, max_length=1024, description="Ignored.")
+
+
 class LoginResponse(BaseModel):
     access_token: str
     refresh_token: str

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from features.login import handler
@@ -106,7 +106,6 @@ def test_form_with_wrong_password_is_401(client: TestClient) -> None:
 @pytest.mark.parametrize(
     "form",
     [
-        {"username": "a@example.com", "password": DEFAULT_PASSWORD, "grant_type": "client"},
         {"username": "a@example.com"},
         {"password": DEFAULT_PASSWORD},
         {"username": "a@example.com", "password": DEFAULT_PASSWORD, "role": "admin"},
@@ -118,8 +117,59 @@ def test_invalid_form_is_422(client: TestClient, db_session: Session, form: dict
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["errors"][0]["loc"][0] == "body"
+    assert response.json()["error"] == "invalid_request"
     assert DEFAULT_PASSWORD not in response.text
     assert session_count(db_session) == 0
+
+
+@pytest.mark.parametrize("grant_type", ["client_credentials", "authorization_code", "PASSWORD"])
+def test_unknown_grant_type_is_400_unsupported_grant_type(
+    client: TestClient, db_session: Session, grant_type: str
+) -> None:
+    user = UserFactory.create()
+    form = {"username": user.email, "password": DEFAULT_PASSWORD, "grant_type": grant_type}
+    response = client.post(URL, data=form)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == body["error"] == "unsupported_grant_type"
+    assert session_count(db_session) == 0
+
+
+def test_wrong_password_carries_the_oauth2_error(client: TestClient) -> None:
+    user = UserFactory.create()
+    response = client.post(URL, data=swagger_form(user.email, "not the password"))
+    assert response.json()["error"] == "invalid_grant"
+
+
+def test_refresh_grant_rotates_like_the_refresh_route(
+    client: TestClient, db_session: Session
+) -> None:
+    user = UserFactory.create()
+    first = client.post(URL, data=swagger_form(user.email, DEFAULT_PASSWORD)).json()
+    grant = {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
+    response = client.post(URL, data=grant)
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"
+    second = response.json()
+    assert second["refresh_token"] != first["refresh_token"]
+    assert second["token_type"] == "bearer"
+    assert session_count(db_session) == 1
+    # The successor works; the spent token, past the grace period, is reuse and ends it all.
+    db_session.execute(update(AuthSession).values(rotated_at=utcnow() - timedelta(minutes=5)))
+    db_session.commit()
+    reused = client.post(URL, data=grant)
+    assert reused.status_code == 401
+    assert reused.json()["code"] == "refresh_token_reused"
+    assert reused.json()["error"] == "invalid_grant"
+    again = {"grant_type": "refresh_token", "refresh_token": second["refresh_token"]}
+    assert client.post(URL, data=again).json()["error"] == "invalid_grant"
+
+
+@pytest.mark.parametrize("token", ["garbage", "rt1.x.0.y", ""])
+def test_refresh_grant_with_a_bad_token_is_invalid_grant(client: TestClient, token: str) -> None:
+    response = client.post(URL, data={"grant_type": "refresh_token", "refresh_token": token})
+    assert response.status_code in (401, 422)
+    assert response.json()["error"] in ("invalid_grant", "invalid_request")
 
 
 @pytest.mark.parametrize(
@@ -279,7 +329,9 @@ def test_openapi_declares_both_bodies_and_the_password_flow(settings: Settings) 
     content = operation["requestBody"]["content"]
     assert content["application/json"]["schema"]["additionalProperties"] is False
     assert set(content["application/json"]["schema"]["required"]) == {"email", "password"}
-    form = content["application/x-www-form-urlencoded"]["schema"]
+    password_grant, refresh_grant = content["application/x-www-form-urlencoded"]["schema"]["oneOf"]
+    assert {"grant_type", "refresh_token"} <= set(refresh_grant["properties"])
+    form = password_grant
     assert {"username", "password", "grant_type", "scope", "client_id"} <= set(form["properties"])
     assert {"401", "403", "415", "422"} <= set(operation["responses"])
     schemes = document["components"]["securitySchemes"].values()

@@ -1,40 +1,11 @@
 """Refresh: rotate a session's refresh token atomically, and end the session on reuse."""
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from features.refresh.errors import RefreshTokenReusedError
 from features.refresh.schemas import RefreshRequest, RefreshResponse
-from shared.audit.emitter import record_event
-from shared.audit.events import EventType, Outcome
+from shared.accounts.refresh import rotate_refresh_token
 from shared.config import Settings
-from shared.db.models import AuthSession, User, utcnow
-from shared.errors import InvalidTokenError
-from shared.security.access_tokens import TokenSettings, create_access_token
-from shared.security.refresh_tokens import (
-    RefreshTokenParts,
-    parse_refresh_token,
-    refresh_mac_matches,
-    refresh_token_for,
-)
-
-
-@dataclass(frozen=True, slots=True)
-class _SessionState:
-    id: str
-    user_id: int
-    refresh_key: bytes
-    generation: int
-    rotated_at: datetime | None
-    expires_at: datetime
-    revoked_at: datetime | None
-    user_is_active: bool
-
-    def is_live(self, now: datetime) -> bool:
-        return self.revoked_at is None and self.expires_at > now and self.user_is_active
+from shared.security.access_tokens import TokenSettings
 
 
 def handle(
@@ -44,117 +15,20 @@ def handle(
     settings: Settings,
     token_settings: TokenSettings,
 ) -> RefreshResponse:
-    """Raises InvalidTokenError, or RefreshTokenReusedError after ending the session."""
-    parts = parse_refresh_token(request.refresh_token)
-    if parts is None:
-        raise InvalidTokenError()
-    now = utcnow()
-    state = _load(session, parts.session_id)
-    if state is None or not _is_genuine(parts, state, secret=token_settings.secret):
-        # A forged token must not be able to end somebody's session, so nothing is revoked.
-        raise InvalidTokenError()
-    if not state.is_live(now):
-        raise InvalidTokenError()
+    """Raises InvalidTokenError, or RefreshTokenReusedError after ending the session.
 
-    if parts.generation == state.generation:
-        # The one atomic step: of racing requests with one token, exactly one matches.
-        rotated = session.execute(
-            update(AuthSession)
-            .where(
-                AuthSession.id == state.id,
-                AuthSession.generation == state.generation,
-                AuthSession.revoked_at.is_(None),
-                AuthSession.expires_at > now,
-            )
-            .values(generation=state.generation + 1, rotated_at=now, last_refreshed_at=now)
-        )
-        if rotated.rowcount == 1:  # type: ignore[attr-defined]
-            record_event(
-                session, EventType.TOKEN_REFRESHED, user_id=state.user_id, session_id=state.id
-            )
-            session.commit()
-            return _token_pair(
-                state, generation=state.generation + 1, now=now, tokens=token_settings
-            )
-        # Lost the race: judge the token against what the winner left behind.
-        state = _load(session, parts.session_id)
-        if state is None or not state.is_live(now):
-            raise InvalidTokenError()
-
-    if _is_retry_within_grace(parts, state, now=now, grace=settings.refresh_reuse_grace):
-        # A retry or a second tab: the same successor again, and a fresh access token.
-        session.rollback()
-        return _token_pair(state, generation=state.generation, now=now, tokens=token_settings)
-
-    # A spent token is back: whoever holds it (or its successor) may be a thief. End it all.
-    session.execute(
-        update(AuthSession)
-        .where(AuthSession.id == state.id, AuthSession.revoked_at.is_(None))
-        .values(revoked_at=now)
+    The rule (rotation, the grace period for races, reuse ends the session) is the kernel's
+    (shared/accounts/refresh.py): the token endpoint's refresh_token grant applies it too.
+    """
+    tokens = rotate_refresh_token(
+        request.refresh_token,
+        session=session,
+        grace=settings.refresh_reuse_grace,
+        token_settings=token_settings,
     )
-    record_event(
-        session,
-        EventType.TOKEN_REUSE_DETECTED,
-        outcome=Outcome.FAILURE,
-        reason=RefreshTokenReusedError.code,
-        user_id=state.user_id,
-        session_id=state.id,
-    )
-    session.commit()
-    raise RefreshTokenReusedError()
-
-
-def _load(session: Session, session_id: str) -> _SessionState | None:
-    row = session.execute(
-        select(
-            AuthSession.id,
-            AuthSession.user_id,
-            AuthSession.refresh_key,
-            AuthSession.generation,
-            AuthSession.rotated_at,
-            AuthSession.expires_at,
-            AuthSession.revoked_at,
-            User.is_active,
-        )
-        .join(User, User.id == AuthSession.user_id)
-        .where(AuthSession.id == session_id)
-    ).one_or_none()
-    if row is None:
-        return None
-    return _SessionState(*row)
-
-
-def _is_genuine(parts: RefreshTokenParts, state: _SessionState, *, secret: str) -> bool:
-    return parts.generation <= state.generation and refresh_mac_matches(
-        parts, generation=parts.generation, refresh_key=state.refresh_key, secret=secret
-    )
-
-
-def _is_retry_within_grace(
-    parts: RefreshTokenParts, state: _SessionState, *, now: datetime, grace: timedelta
-) -> bool:
-    return (
-        parts.generation == state.generation - 1
-        and state.rotated_at is not None
-        # A request that began before the rotation it lost to sees it in its future: that is
-        # no time elapsed, and with a grace of zero still reuse.
-        and max(now - state.rotated_at, timedelta(0)) < grace
-    )
-
-
-def _token_pair(
-    state: _SessionState, *, generation: int, now: datetime, tokens: TokenSettings
-) -> RefreshResponse:
     return RefreshResponse(
-        access_token=create_access_token(
-            user_id=state.user_id, session_id=state.id, now=now, settings=tokens
-        ),
-        refresh_token=refresh_token_for(
-            session_id=state.id,
-            generation=generation,
-            refresh_key=state.refresh_key,
-            secret=tokens.secret,
-        ),
-        expires_in=int(tokens.access_ttl.total_seconds()),
-        refresh_expires_in=int((state.expires_at - now).total_seconds()),
+        access_token=tokens.access_token,
+        refresh_token=tokens.refresh_token,
+        expires_in=tokens.expires_in,
+        refresh_expires_in=tokens.refresh_expires_in,
     )

@@ -10,11 +10,10 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from features.refresh import handler
-from features.refresh.errors import RefreshTokenReusedError
 from features.refresh.schemas import RefreshRequest
 from shared.config import Settings
 from shared.db.models import AuthSession, User, utcnow
-from shared.errors import InvalidTokenError
+from shared.errors import InvalidTokenError, RefreshTokenReusedError
 from shared.security.access_tokens import TokenSettings, decode_access_token
 from shared.security.refresh_tokens import parse_refresh_token
 from tests.fixtures import Tokens

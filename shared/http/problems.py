@@ -44,6 +44,11 @@ class ProblemDetail(BaseModel):
     errors: list[dict[str, Any]] | None = Field(
         default=None, description="Present on 422: each failed field with its location."
     )
+    error: str | None = Field(
+        default=None,
+        description="On the OAuth2 routes: the RFC 6749 error (invalid_grant, invalid_request, "
+        "unsupported_grant_type, invalid_client).",
+    )
 
 
 def request_id_of(request: Request) -> str:
@@ -72,6 +77,7 @@ def problem_response(
     detail: str,
     headers: Mapping[str, str] | None = None,
     errors: list[dict[str, Any]] | None = None,
+    oauth_error: str | None = None,
 ) -> JSONResponse:
     body = problem_body(
         status=status,
@@ -82,6 +88,9 @@ def problem_response(
     )
     if errors is not None:
         body["errors"] = errors[:MAX_REPORTED_ERRORS]
+    if oauth_error is not None:
+        # RFC 6749 section 5.2: what a standard OAuth2 client reads to tell the failure.
+        body["error"] = oauth_error
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
 
 
@@ -119,6 +128,7 @@ async def _app_error(request: Request, exc: Exception) -> JSONResponse:
         detail=exc.detail,
         headers=exc.headers,
         errors=errors,
+        oauth_error=exc.oauth_error,
     )
 
 

@@ -47,7 +47,7 @@ def security_event(name: str, **fields: Any) -> None:
 
     Names in use: login_succeeded, login_failed, refresh_reuse_detected, logout,
     password_changed, role_changed, user_deactivated, user_reactivated, user_deleted,
-    rate_limited.
+    rate_limited, token_revoked, signing_key_rotated, signing_key_retired.
     Pass ids (user_id, session_id), never a password, token or hash: a field whose name
     looks like one is replaced by "[redacted]" all the same. Prefer `user_id` to an email
     as typed: people type their password into the email box.

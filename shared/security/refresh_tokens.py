@@ -8,6 +8,9 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
+
+from shared.security.jwk import derive_key
 
 _URLSAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,43}")
 
@@ -64,11 +67,38 @@ def refresh_mac_matches(
     expected = _refresh_mac(
         session_id=parts.session_id, generation=generation, refresh_key=refresh_key, secret=secret
     )
-    return hmac.compare_digest(expected, parts.mac)
+    if hmac.compare_digest(expected, parts.mac):
+        return True
+    # Tokens issued before the MAC key was derived were keyed by the raw secret; they stay
+    # genuine until the last such session expires (REFRESH_TOKEN_TTL_SECONDS after the
+    # upgrade), and each refresh replaces one with a token of the derived key.
+    legacy = _refresh_mac(
+        session_id=parts.session_id,
+        generation=generation,
+        refresh_key=refresh_key,
+        secret=secret,
+        root=secret.encode(),
+    )
+    return hmac.compare_digest(legacy, parts.mac)
 
 
-def _refresh_mac(*, session_id: str, generation: int, refresh_key: bytes, secret: str) -> str:
-    key = hashlib.sha256(b"refresh-token\x00" + secret.encode() + b"\x00" + refresh_key).digest()
+@lru_cache(maxsize=8)
+def _mac_root(secret: str) -> bytes:
+    # Its own label: the refresh MAC key shares nothing usable with any signing key, so signing
+    # keys rotate (and HS256 tokens are verified elsewhere) without touching a session.
+    return derive_key(secret, label=b"authservice refresh-token mac v1")
+
+
+def _refresh_mac(
+    *,
+    session_id: str,
+    generation: int,
+    refresh_key: bytes,
+    secret: str,
+    root: bytes | None = None,
+) -> str:
+    root = _mac_root(secret) if root is None else root
+    key = hashlib.sha256(b"refresh-token\x00" + root + b"\x00" + refresh_key).digest()
     message = f"{session_id}.{generation}".encode()
     digest = hmac.new(key, message, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")

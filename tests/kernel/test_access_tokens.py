@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from shared.config import Settings
 from shared.db.models import AuthSession, User, utcnow
 from shared.http.caller import CurrentUser
+from shared.security.keys import symmetric_key_set
 from tests import factories
 from tests.factories import UserFactory
 from tests.fixtures import TEST_SECRET, Tokens, app_for
@@ -67,8 +68,12 @@ def claims_for(tokens: Tokens, user: User, settings: Settings) -> dict[str, Any]
     }
 
 
+# The kid the service gives its HS256 key: a forgery that names it gets as far as the signature.
+TEST_KID = symmetric_key_set(TEST_SECRET, algorithm="HS256", access_ttl=timedelta(0)).keys[0].kid
+
+
 def sign(claims: dict[str, Any], *, key: str = TEST_SECRET, algorithm: str = "HS256") -> str:
-    return jwt.encode(claims, key, algorithm=algorithm)
+    return jwt.encode(claims, key, algorithm=algorithm, headers={"kid": TEST_KID})
 
 
 def forgeries(claims: dict[str, Any], genuine: str) -> dict[str, str]:
@@ -87,6 +92,10 @@ def forgeries(claims: dict[str, Any], genuine: str) -> dict[str, str]:
         "alg none": unsigned,
         "alg NONE, signature kept": f"{segment({'alg': 'NONE'})}.{payload}.{signature}",
         "HS512 with the right key": sign(claims, algorithm="HS512"),
+        "no kid, right key": jwt.encode(claims, TEST_SECRET, algorithm="HS256"),
+        "unknown kid, right key": jwt.encode(
+            claims, TEST_SECRET, algorithm="HS256", headers={"kid": "no-such-key"}
+        ),
         "RS256 header": rs_style,
         "another key": sign(claims, key="another-secret-that-is-long-enough-for-hs256"),
         "expired": sign({**claims, "iat": now - 7200, "exp": now - 3600}),

@@ -1,0 +1,1 @@
+"""`python main.py list-keys`: every signing key with its thumbprint and state."""
