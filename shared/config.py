@@ -95,6 +95,14 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
     web_concurrency: int = Field(default=1, ge=1)
     graceful_shutdown_seconds: int = Field(default=30, ge=1)
+    # Set: GET /metrics answers a caller presenting it, and the workers record metrics.
+    metrics_token: SecretStr | None = None
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _empty_token_is_none(cls, value: object) -> object:
+        # METRICS_TOKEN= in a .env file means no metrics, not a token anyone can guess.
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("database_url")
     @classmethod

@@ -294,6 +294,8 @@ def server_env(directory: Path, **overrides: str) -> dict[str, str]:
         "BCRYPT_ROUNDS": str(factories.TEST_BCRYPT_ROUNDS),
         "RATE_LIMIT_ENABLED": "false",
     }
+    # Each server keeps its metrics under its own DATA_DIR, not in one a test process used.
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     env.update(overrides)
     return env
 

@@ -14,6 +14,7 @@ from shared.http.caller import LOGIN_PATH
 from shared.http.dependencies import SessionDep, SettingsDep, TokenSettingsDep, WriteSessionDep
 from shared.http.openapi import problem_responses
 from shared.http.ratelimit import LoginFailuresDep, RequestLimitsDep
+from shared.observability import metrics
 
 router = APIRouter(tags=["auth"])
 
@@ -66,14 +67,15 @@ def login(
     failures: LoginFailuresDep,
 ) -> LoginResponse:
     """Log in with email and password; returns a short-lived access token and a refresh token."""
-    limits.hit("login", email_key(credentials.email))
-    tokens = handler.handle(
-        credentials,
-        failures=failures,
-        read_session=read_session,
-        write_session=write_session,
-        settings=settings,
-        token_settings=token_settings,
-    )
+    with metrics.outcome_counted(metrics.count_login):
+        limits.hit("login", email_key(credentials.email))
+        tokens = handler.handle(
+            credentials,
+            failures=failures,
+            read_session=read_session,
+            write_session=write_session,
+            settings=settings,
+            token_settings=token_settings,
+        )
     response.headers["Cache-Control"] = "no-store"
     return tokens

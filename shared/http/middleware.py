@@ -12,6 +12,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.http.problems import PROBLEM_MEDIA_TYPE, BodyTooLargeError, problem_body
+from shared.observability import metrics
 from shared.observability.logs import access_logger
 
 logger = logging.getLogger("authservice.errors")
@@ -59,6 +60,10 @@ class RequestContextMiddleware:
         try:
             await self._handle(scope, receive, send_with_headers, headers, request_id)
         finally:
+            elapsed = time.perf_counter() - started
+            # The template the router matched (`/api/users/{user_id}`), never the raw path.
+            route = getattr(scope.get("route"), "path_format", None)
+            metrics.record_request(scope["method"], route, status, elapsed)
             access_logger.info(
                 "%s %s %s",
                 scope["method"],
@@ -70,7 +75,7 @@ class RequestContextMiddleware:
                     # The path only: a query string may carry what does not belong in logs.
                     "path": scope["path"],
                     "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "duration_ms": round(elapsed * 1000, 2),
                     "user_id": state.get("user_id"),
                 },
             )

@@ -18,6 +18,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from shared.config import IPNetwork, Settings
 from shared.errors import RateLimitedError
+from shared.observability import metrics
 from shared.observability.logs import security_event
 
 logger = logging.getLogger("authservice.ratelimit")
@@ -115,6 +116,7 @@ class RateLimiter:
         quota = self._quota(item, keys)
         retry_after = max(1, quota.reset_after)
         security_event("rate_limited", limit=name, policy=str(item))
+        metrics.count_rate_limited(name)
         raise RateLimitedError(
             headers={
                 "Retry-After": str(retry_after),

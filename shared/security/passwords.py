@@ -8,11 +8,14 @@ import hashlib
 import os
 import secrets
 import threading
+import time
 import unicodedata
 from functools import cache
 from pathlib import Path
 
 import bcrypt
+
+from shared.observability import metrics
 
 MAX_PASSWORD_LENGTH = 128
 
@@ -61,7 +64,10 @@ def bcrypt_input(password: str) -> bytes:
 
 def hash_password(password: str, *, rounds: int) -> str:
     with _hashing_slots:
-        return bcrypt.hashpw(bcrypt_input(password), bcrypt.gensalt(rounds)).decode("ascii")
+        started = time.perf_counter()
+        hashed = bcrypt.hashpw(bcrypt_input(password), bcrypt.gensalt(rounds)).decode("ascii")
+        metrics.record_password_hash(time.perf_counter() - started)
+        return hashed
 
 
 def verify_password(password: str, hashed: str) -> bool:
@@ -70,10 +76,13 @@ def verify_password(password: str, hashed: str) -> bool:
     except UnicodeEncodeError:
         return False
     with _hashing_slots:
+        started = time.perf_counter()
         try:
             return bcrypt.checkpw(bcrypt_input(password), encoded)
         except ValueError:
             return False
+        finally:
+            metrics.record_password_hash(time.perf_counter() - started)
 
 
 def hash_rounds(hashed: str) -> int:
