@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.http.problems import PROBLEM_MEDIA_TYPE, BodyTooLargeError, problem_body
 from shared.observability import metrics
-from shared.observability.logs import access_logger
+from shared.observability.logs import access_logger, bind_request, unbind_request
 
 logger = logging.getLogger("authservice.errors")
 
@@ -47,6 +47,10 @@ class RequestContextMiddleware:
         state["request_id"] = request_id
         status = 500
         started = time.perf_counter()
+        # The socket peer; under `python main.py serve` with TRUSTED_PROXIES, uvicorn has put
+        # the address its proxy saw here already.
+        client = scope.get("client")
+        context = bind_request(request_id, client[0] if client else None)
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status
@@ -79,6 +83,7 @@ class RequestContextMiddleware:
                     "user_id": state.get("user_id"),
                 },
             )
+            unbind_request(context)
 
     async def _handle(
         self, scope: Scope, receive: Receive, send: Send, headers: Headers, request_id: str
