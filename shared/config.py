@@ -183,6 +183,13 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _database_follows_data_dir(self) -> Settings:
+        # Unset, the SQLite file lives in DATA_DIR with the rest of what the service writes.
+        if "database_url" not in self.model_fields_set:
+            self.database_url = f"sqlite:///{(self.data_dir / 'app.db').as_posix()}"
+        return self
+
+    @model_validator(mode="after")
     def _production_is_safe(self) -> Settings:
         if self.app_env != "production":
             return self

@@ -1,6 +1,7 @@
 """Settings come from the environment by their documented names, and bad values stop start-up."""
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -34,7 +35,7 @@ def test_defaults_match_the_contract(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.refresh_token_ttl == timedelta(days=7)
     assert settings.refresh_reuse_grace == timedelta(seconds=10)
     assert settings.bcrypt_rounds == 12
-    assert settings.database_url == "sqlite:///./data/app.db"
+    assert settings.database_url == "sqlite:///data/app.db"
     assert settings.registration_open is True
     assert settings.max_body_bytes == 65_536
     assert settings.cors_origins == []
@@ -64,3 +65,12 @@ def test_unknown_values_name_the_setting(
     with pytest.raises(ValidationError) as refused:
         settings_from_env(monkeypatch, **{name: value})
     assert name.lower() in str(refused.value).lower()
+
+
+def test_data_dir_moves_the_default_database(tmp_path: Path) -> None:
+    moved = Settings(_env_file=None, data_dir=tmp_path / "state")  # type: ignore[call-arg]
+    assert moved.database_url == f"sqlite:///{tmp_path / 'state' / 'app.db'}"
+    chosen = Settings(  # type: ignore[call-arg]
+        _env_file=None, data_dir=tmp_path, database_url="sqlite:///elsewhere.db"
+    )
+    assert chosen.database_url == "sqlite:///elsewhere.db"
