@@ -7,6 +7,9 @@ UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv
 BIN := $(VENV)/bin
+# The production environment: runtime dependencies only, apart from the contributor's .venv.
+PROD_VENV := .venv-prod
+PROD_BIN := $(PROD_VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # The PostgreSQL server for the second test run (its database only creates and drops others).
@@ -18,7 +21,7 @@ REQUIRE_POSTGRES ?= $(if $(CI),1,)
 PYTEST := $(BIN)/pytest -n auto -m "not serial" --cov --cov-report= --cov-fail-under=0 && \
 	$(BIN)/pytest -m serial --cov --cov-append --cov-report=term --cov-fail-under=90
 
-.PHONY: help run serve test lint typecheck contracts pytest pytest-sqlite pytest-postgres \
+.PHONY: help install install-prod run serve test lint typecheck contracts pytest pytest-sqlite pytest-postgres \
 	migrate revision create-admin slice openapi-snapshot hooks bench clean
 
 help: ## list the targets
@@ -32,14 +35,21 @@ $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
 	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	@touch $@
 
-install: $(VENV)/.synced ## create .venv from the lock file
+install: $(VENV)/.synced ## create .venv from the lock file (every dependency group)
+
+$(PROD_VENV)/.synced: uv.lock pyproject.toml | $(UV)
+	UV_PROJECT_ENVIRONMENT=$(PROD_VENV) $(UV) sync --frozen --no-default-groups --compile-bytecode --python $(PYTHON)
+	@touch $@
+
+install-prod: $(PROD_VENV)/.synced ## create .venv-prod: the runtime dependencies only, no dev tools
 
 run: install migrate ## set up, migrate the SQLite database under ./data, serve on 127.0.0.1:8000
 	@echo "Serving on http://$(HOST):$(PORT) - interactive docs at http://$(HOST):$(PORT)/docs"
 	$(BIN)/uvicorn main:app --host $(HOST) --port $(PORT) --no-proxy-headers --no-access-log
 
-serve: install migrate ## production: migrate, then WEB_CONCURRENCY workers behind trusted proxies (see README)
-	$(BIN)/python main.py serve --host $(HOST) --port $(PORT)
+serve: install-prod ## production: runtime deps only, migrate, then WEB_CONCURRENCY workers (see README)
+	$(PROD_BIN)/python main.py migrate
+	$(PROD_BIN)/python main.py serve --host $(HOST) --port $(PORT)
 
 migrate: install ## apply the database migrations (alembic upgrade head)
 	$(BIN)/python main.py migrate
@@ -91,4 +101,4 @@ bench: install ## load benchmark with wrk against a bare-FastAPI ceiling; writes
 	$(BIN)/python -m tests.benchmark.run
 
 clean: ## remove the environment and caches (keeps ./data)
-	rm -rf $(VENV) .tools .mypy_cache .ruff_cache .coverage
+	rm -rf $(VENV) $(PROD_VENV) .tools .mypy_cache .ruff_cache .coverage

@@ -25,6 +25,7 @@ from shared.http.docs import add_offline_docs
 from shared.http.middleware import RequestContextMiddleware
 from shared.http.openapi import declare_implied_problems, operation_id
 from shared.http.problems import install_error_handlers
+from shared.observability import metrics
 from shared.observability.logs import configure_logging
 from shared.ratelimit.limiter import RateLimiter
 from shared.security.access_tokens import TokenSettings
@@ -42,6 +43,8 @@ def create_app(
     settings = settings or get_settings()
     configure_logging(log_format=settings.log_format, level=settings.log_level)
     database = Database.from_settings(settings)
+    if settings.metrics_token is not None:
+        metrics.enable(default_directory=settings.data_dir / "metrics")
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -107,6 +107,14 @@ class Settings(BaseSettings):
     web_concurrency: int = Field(default=1, ge=1)
     graceful_shutdown_seconds: int = Field(default=30, ge=1)
     audit_retention_days: int = Field(default=90, ge=1, le=36_500)
+    # Set: GET /metrics answers a caller presenting it, and the workers record metrics.
+    metrics_token: SecretStr | None = None
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _empty_token_is_none(cls, value: object) -> object:
+        # METRICS_TOKEN= in a .env file means no metrics, not a token anyone can guess.
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("database_url")
     @classmethod
@@ -206,6 +214,13 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
+
+    @model_validator(mode="after")
+    def _database_follows_data_dir(self) -> Settings:
+        # Unset, the SQLite file lives in DATA_DIR with the rest of what the service writes.
+        if "database_url" not in self.model_fields_set:
+            self.database_url = f"sqlite:///{(self.data_dir / 'app.db').as_posix()}"
+        return self
 
     @model_validator(mode="after")
     def _production_is_safe(self) -> Settings:

@@ -52,6 +52,13 @@ GRACEFUL_SHUTDOWN_SECONDS = 10
 BIN = Path(sys.executable).parent
 
 
+def skip_without_slices(*names: str) -> None:
+    """Skip the calling test module (a journey across these slices) when one is deleted."""
+    missing = [name for name in names if not (FEATURES_DIR / name).is_dir()]
+    if missing:
+        pytest.skip(f"spans the deleted slice(s) {', '.join(missing)}", allow_module_level=True)
+
+
 def copy_of_repository(destination: Path, *, leave_out: tuple[str, ...] = ()) -> Path:
     """The files a fresh clone would hold (tracked and new ones, nothing git ignores: no .venv,
     no data) copied to destination, less the folders in leave_out (e.g. "features/login")."""
@@ -365,6 +372,8 @@ def server_env(directory: Path, **overrides: str) -> dict[str, str]:
         "BCRYPT_ROUNDS": str(factories.TEST_BCRYPT_ROUNDS),
         "RATE_LIMIT_ENABLED": "false",
     }
+    # Each server keeps its metrics under its own DATA_DIR, not in one a test process used.
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     env.update(overrides)
     return env
 

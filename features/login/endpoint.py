@@ -21,6 +21,7 @@ from shared.http.caller import LOGIN_PATH
 from shared.http.dependencies import SessionDep, SettingsDep, TokenSettingsDep, WriteSessionDep
 from shared.http.openapi import problem_responses
 from shared.http.ratelimit import LoginFailuresDep, RequestLimits, RequestLimitsDep
+from shared.observability import metrics
 from shared.security.passwords import run_password_work
 
 router = APIRouter(tags=["auth"])
@@ -97,21 +98,25 @@ async def login(
 ) -> LoginResponse:
     """Log in with email and password (or, in the OAuth2 form, spend a refresh token: the
     refresh_token grant); returns a short-lived access token and a refresh token."""
-    await anyio.to_thread.run_sync(partial(_count_attempt, limits, credentials))
-    # On the password-work threads, not the pool sync routes run on: a burst of logins waits
-    # for a turn holding no thread that other requests need.
-    tokens = await run_password_work(
-        partial(
-            handler.handle,
-            credentials,
-            failures=failures,
-            read_session=read_session,
-            write_session=write_session,
-            settings=settings,
-            token_settings=token_settings,
-            context=current_request(),
-        )
+    count = (
+        metrics.count_refresh if isinstance(credentials, RefreshGrantForm) else metrics.count_login
     )
+    with metrics.outcome_counted(count):
+        await anyio.to_thread.run_sync(partial(_count_attempt, limits, credentials))
+        # On the password-work threads, not the pool sync routes run on: a burst of logins
+        # waits for a turn holding no thread that other requests need.
+        tokens = await run_password_work(
+            partial(
+                handler.handle,
+                credentials,
+                failures=failures,
+                read_session=read_session,
+                write_session=write_session,
+                settings=settings,
+                token_settings=token_settings,
+                context=current_request(),
+            )
+        )
     response.headers["Cache-Control"] = "no-store"
     return tokens
 

@@ -8,6 +8,7 @@ from features.run_server.schemas import RunServerRequest
 from shared.config import Settings
 from shared.db.engine import Database
 from shared.db.schema import UnmigratedDatabaseError, ensure_migrated
+from shared.observability.logs import log_config
 
 
 def server_options(settings: Settings) -> dict[str, Any]:
@@ -25,6 +26,8 @@ def server_options(settings: Settings) -> dict[str, Any]:
         # The app writes its own access line (request id, user id, duration); uvicorn's would
         # be a second, poorer line for every request.
         "access_log": False,
+        # uvicorn's own lines (start, stop, errors) in the service's format, JSON included.
+        "log_config": log_config(log_format=settings.log_format, level=settings.log_level),
     }
 
 

@@ -62,7 +62,16 @@ class _CurrentCaller(_BearerCaller):
         return await _authenticate_request(request, token, session)
 
 
+# The name the optional caller's scheme goes by until the OpenAPI pass
+# (shared.http.openapi_clients) turns it into "the bearer scheme, or none".
+OPTIONAL_BEARER = "OptionalOAuth2PasswordBearer"
+
+
 class _OptionalCaller(_BearerCaller):
+    def __init__(self) -> None:
+        super().__init__()
+        self.scheme_name = OPTIONAL_BEARER
+
     async def __call__(self, request: Request, session: SessionDep) -> Principal | None:
         """The caller when they sent a token (which must then be valid), else None."""
         token = _bearer_token(request)

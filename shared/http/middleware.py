@@ -14,7 +14,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.audit.events import RequestContext, set_current_request
 from shared.http.problems import PROBLEM_MEDIA_TYPE, BodyTooLargeError, problem_body
-from shared.observability.logs import access_logger
+from shared.observability import metrics
+from shared.observability.logs import access_logger, bind_request, unbind_request
 
 logger = logging.getLogger("authservice.errors")
 
@@ -63,6 +64,10 @@ class RequestContextMiddleware:
         )
         status = 500
         started = time.perf_counter()
+        # The socket peer; under `python main.py serve` with TRUSTED_PROXIES, uvicorn has put
+        # the address its proxy saw here already.
+        client = scope.get("client")
+        context = bind_request(request_id, client[0] if client else None)
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status
@@ -76,6 +81,10 @@ class RequestContextMiddleware:
         try:
             await self._handle(scope, receive, send_with_headers, headers, request_id)
         finally:
+            elapsed = time.perf_counter() - started
+            # The template the router matched (`/api/users/{user_id}`), never the raw path.
+            route = getattr(scope.get("route"), "path_format", None)
+            metrics.record_request(scope["method"], route, status, elapsed)
             access_logger.info(
                 "%s %s %s",
                 scope["method"],
@@ -87,10 +96,11 @@ class RequestContextMiddleware:
                     # The path only: a query string may carry what does not belong in logs.
                     "path": scope["path"],
                     "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "duration_ms": round(elapsed * 1000, 2),
                     "user_id": state.get("user_id"),
                 },
             )
+            unbind_request(context)
 
     async def _handle(
         self, scope: Scope, receive: Receive, send: Send, headers: Headers, request_id: str

@@ -8,6 +8,10 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
+from shared.http.openapi_clients import (
+    codes_by_status,
+    complete_for_clients,
+)
 from shared.http.problems import PROBLEM_MEDIA_TYPE, ProblemDetail
 
 
@@ -71,7 +75,9 @@ def declare_implied_problems(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = complete_problem_responses(generate())
+            document = complete_problem_responses(generate())
+            complete_for_clients(document, codes=codes_by_status())
+            app.openapi_schema = document
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

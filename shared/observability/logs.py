@@ -1,4 +1,5 @@
-"""Logging set-up (text or JSON lines) and `security_event`, the one way to log a security fact."""
+"""Logging set-up (text or JSON lines, uvicorn's lines too), the request context every line
+carries, and `security_event`, the one way to log a security fact."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 import logging
 import re
 import unicodedata
+from contextvars import ContextVar, Token
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,8 +19,41 @@ security_logger = logging.getLogger(f"{LOGGER_NAME}.security")
 _SECRET_FIELD = re.compile(r"password|passwd|token|secret|hash|authorization|cookie", re.I)
 REDACTED = "[redacted]"
 
-# Attributes every LogRecord has; anything else on a record came from `extra=`.
-_RECORD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+# Attributes every LogRecord has; anything else on a record came from `extra=`. uvicorn adds
+# color_message, its message with terminal colour codes: the same text again, for a terminal.
+_RECORD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {
+    "message",
+    "asctime",
+    "color_message",
+}
+
+# (request_id, client_ip) of the request being handled, set by the request middleware: every
+# line written meanwhile, in any logger and on any thread the request runs on, carries them.
+_request_context: ContextVar[tuple[str, str | None] | None] = ContextVar(
+    "request_context", default=None
+)
+
+
+def bind_request(request_id: str, client_ip: str | None) -> Token[tuple[str, str | None] | None]:
+    """Mark what follows as part of this request; pass the token to `unbind_request` after."""
+    return _request_context.set((request_id, client_ip))
+
+
+def unbind_request(token: Token[tuple[str, str | None] | None]) -> None:
+    _request_context.reset(token)
+
+
+class RequestContextFilter(logging.Filter):
+    """Stamps request_id and client_ip on every record written while a request is handled."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        context = _request_context.get()
+        if context is not None:
+            if not hasattr(record, "request_id"):
+                record.request_id = context[0]
+            if not hasattr(record, "client_ip"):
+                record.client_ip = context[1]
+        return True
 
 
 # Line and paragraph separators end a line in some log viewers as surely as a newline does.
@@ -103,16 +138,58 @@ class TextFormatter(logging.Formatter):
         return line
 
 
-class _OwnHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Marks the handler configure_logging installed, so a second call replaces it."""
+class ServiceLogHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """stderr in the configured format, with the request context; the root logger's one handler.
+
+    Its class marks it: configure_logging replaces it rather than adding a second.
+    """
+
+    def __init__(self, log_format: str = "text") -> None:
+        super().__init__()
+        self.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
+        self.addFilter(RequestContextFilter())
+
+
+# uvicorn's own loggers. uvicorn.access stays below its INFO lines: the app writes a richer
+# access line itself, and uvicorn's would carry the query string, where secrets travel.
+_UVICORN_LOGGERS = {"uvicorn": "INFO", "uvicorn.error": "INFO", "uvicorn.access": "WARNING"}
+
+
+def log_config(*, log_format: str, level: str) -> dict[str, Any]:
+    """uvicorn's `log_config`: every logger, uvicorn's included, through one ServiceLogHandler.
+
+    `python main.py serve` passes it; `uvicorn main:app --log-config log-config.json` reads
+    the same for JSON (tests check the file matches).
+    """
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "handlers": {"service": {"()": f"{__name__}.ServiceLogHandler", "log_format": log_format}},
+        "loggers": {
+            **{
+                name: {"handlers": [], "level": uvicorn_level, "propagate": True}
+                for name, uvicorn_level in _UVICORN_LOGGERS.items()
+            },
+            LOGGER_NAME: {"level": level},
+        },
+        "root": {"handlers": ["service"], "level": "WARNING"},
+    }
 
 
 def configure_logging(*, log_format: str, level: str) -> None:
-    """Send the service's logs to stderr in the configured format; safe to call again."""
-    logger = logging.getLogger(LOGGER_NAME)
-    logger.setLevel(level)
-    for handler in [h for h in logger.handlers if isinstance(h, _OwnHandler)]:
-        logger.removeHandler(handler)
-    handler = _OwnHandler()
-    handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
-    logger.addHandler(handler)
+    """Send every log line to stderr in the configured format; safe to call again.
+
+    In JSON, uvicorn's loggers are taken over too (their own handlers write plain text), so
+    even `uvicorn main:app` without --log-config writes JSON once the app is loaded.
+    """
+    logging.getLogger(LOGGER_NAME).setLevel(level)
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h, ServiceLogHandler)]:
+        root.removeHandler(handler)
+    root.addHandler(ServiceLogHandler(log_format))
+    if log_format == "json":
+        for name, uvicorn_level in _UVICORN_LOGGERS.items():
+            logger = logging.getLogger(name)
+            logger.handlers.clear()
+            logger.propagate = True
+            logger.setLevel(uvicorn_level)

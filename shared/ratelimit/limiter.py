@@ -18,6 +18,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from shared.config import IPNetwork, Settings
 from shared.errors import RateLimitedError
+from shared.observability import metrics
 from shared.observability.logs import security_event
 
 logger = logging.getLogger("authservice.ratelimit")
@@ -138,6 +139,7 @@ class RateLimiter:
             _storage_down(name)
             retry_after = item.get_expiry()  # the longest the client could have to wait
         security_event("rate_limited", limit=name, policy=str(item))
+        metrics.count_rate_limited(name)
         raise RateLimitedError(
             headers={
                 "Retry-After": str(retry_after),

@@ -8,6 +8,7 @@ import hashlib
 import os
 import secrets
 import threading
+import time
 import unicodedata
 from collections.abc import Callable
 from functools import cache
@@ -17,6 +18,8 @@ from typing import TypeVar
 import anyio
 import anyio.to_thread
 import bcrypt
+
+from shared.observability import metrics
 
 T = TypeVar("T")
 
@@ -78,7 +81,10 @@ def bcrypt_input(password: str) -> bytes:
 
 def hash_password(password: str, *, rounds: int) -> str:
     with _hashing_slots:
-        return bcrypt.hashpw(bcrypt_input(password), bcrypt.gensalt(rounds)).decode("ascii")
+        started = time.perf_counter()
+        hashed = bcrypt.hashpw(bcrypt_input(password), bcrypt.gensalt(rounds)).decode("ascii")
+        metrics.record_password_hash(time.perf_counter() - started)
+        return hashed
 
 
 def verify_password(password: str, hashed: str) -> bool:
@@ -87,10 +93,13 @@ def verify_password(password: str, hashed: str) -> bool:
     except UnicodeEncodeError:
         return False
     with _hashing_slots:
+        started = time.perf_counter()
         try:
             return bcrypt.checkpw(bcrypt_input(password), encoded)
         except ValueError:
             return False
+        finally:
+            metrics.record_password_hash(time.perf_counter() - started)
 
 
 def hash_rounds(hashed: str) -> int:

@@ -521,6 +521,21 @@ def run_with_rate_limits(workdir: Path, seeded: Seeded, report: Report) -> None:
         )
 
 
+def run_with_metrics(workdir: Path, seeded: Seeded, report: Report) -> None:
+    """R1 again with METRICS_TOKEN set, so every request is counted: the cost of metrics."""
+    if not wanted("R1") or "GET /api/users/me" not in routes_on_branch():
+        return
+    env = {
+        **service_env(workdir, seeded, rate_limits=False),
+        "METRICS_TOKEN": secrets.token_urlsafe(24),
+        "PROMETHEUS_MULTIPROC_DIR": str(workdir / "metrics"),
+    }
+    with serve("main:app", probe="/health", env=env, log=workdir / "metrics.log") as server:
+        report.starts["service, metrics on"] = server.start_seconds
+        outcome = measure(server, "read_me.lua", warm=CONNECTIONS, env=env, label="r1-metrics")
+        report.rows.append(Row("R1 metrics on", "the same, metrics on", str(CONNECTIONS), outcome))
+
+
 def run_ceiling(report: Report) -> None:
     with serve("tests.benchmark.ceiling:app", probe="/item", env={}) as server:
         report.starts["bare FastAPI (ceiling)"] = server.start_seconds
@@ -647,6 +662,7 @@ def main() -> int:
         run_ceiling(report)
         run_service(workdir, seeded, report)
         run_with_rate_limits(workdir, seeded, report)
+        run_with_metrics(workdir, seeded, report)
     report.load_after = load_average()
     text = render(report).rstrip("\n") + "\n"
     RESULTS_FILE.write_text(text)

@@ -20,12 +20,15 @@ from shared.http.middleware import RequestContextMiddleware
 from shared.observability.logs import (
     REDACTED,
     JsonFormatter,
+    RequestContextFilter,
+    ServiceLogHandler,
     TextFormatter,
     configure_logging,
+    log_config,
     security_event,
 )
 from shared.ratelimit.limiter import RateLimiter
-from tests.fixtures import TEST_SECRET, Tokens, make_settings
+from tests.fixtures import REPO_ROOT, TEST_SECRET, Tokens, make_settings
 
 PASSWORD = "Sign-up passphrase 4 logs"
 ADMIN_SET_PASSWORD = "Admin-chosen passphrase 9"
@@ -185,3 +188,50 @@ def test_text_format_appends_fields(capsys: pytest.CaptureFixture[str]) -> None:
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1
     assert "event=user_deleted user_id=5" in lines[0]
+
+
+def test_every_line_of_a_request_carries_its_id_and_client_ip(
+    client: TestClient, user: User, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="authservice")
+    client.post(
+        "/api/auth/login",
+        json={"email": user.email, "password": "not the password"},
+        headers={"X-Request-ID": "ctx-7"},
+    )
+    handler = ServiceLogHandler("json")
+    lines = [json.loads(handler.format(r)) for r in caplog.records if handler.filter(r)]
+    events = [line for line in lines if line["logger"] == "authservice.security"]
+    assert [event["event"] for event in events] == ["login.failed"]
+    assert {line["request_id"] for line in lines} == {"ctx-7"}
+    assert {line["client_ip"] for line in lines} == {"testclient"}
+    assert "not the password" not in json.dumps(lines)
+
+
+def test_lines_outside_a_request_carry_no_request_id(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="authservice")
+    security_event("keys_rotated")
+    [record] = caplog.records
+    assert RequestContextFilter().filter(record)
+    assert "request_id" not in json.loads(JsonFormatter().format(record))
+
+
+def test_json_takes_over_uvicorns_own_loggers(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging(log_format="json", level="INFO")
+    try:
+        logging.getLogger("uvicorn.error").info("Started server process [%d]", 42)
+        logging.getLogger("uvicorn.access").info('127.0.0.1 - "GET /x?token=abc HTTP/1.1" 200')
+        logging.getLogger("sqlalchemy.pool").warning("a library's warning")
+        lines = capsys.readouterr().err.strip().splitlines()
+    finally:
+        configure_logging(log_format="text", level="INFO")
+    parsed = [json.loads(line) for line in lines]
+    assert [line["message"] for line in parsed] == [
+        "Started server process [42]",
+        "a library's warning",
+    ]
+
+
+def test_the_documented_log_config_file_is_the_one_serve_uses() -> None:
+    shipped = json.loads((REPO_ROOT / "log-config.json").read_text(encoding="utf-8"))
+    assert shipped == log_config(log_format="json", level="INFO")

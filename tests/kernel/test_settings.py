@@ -35,7 +35,7 @@ def test_defaults_match_the_contract(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.refresh_token_ttl == timedelta(days=7)
     assert settings.refresh_reuse_grace == timedelta(seconds=10)
     assert settings.bcrypt_rounds == 12
-    assert settings.database_url == "sqlite:///./data/app.db"
+    assert settings.database_url == "sqlite:///data/app.db"
     assert settings.registration_open is True
     assert settings.max_body_bytes == 65_536
     assert settings.cors_origins == []
@@ -100,3 +100,10 @@ def test_a_short_generated_secret_file_is_refused(tmp_path: Path) -> None:
     settings = Settings(_env_file=None, app_env="development", data_dir=tmp_path)
     with pytest.raises(ValueError, match="shorter than 32 bytes: delete the file"):
         settings.signing_secret()
+
+
+def test_data_dir_moves_the_default_database(tmp_path: Path) -> None:
+    moved = Settings(_env_file=None, data_dir=tmp_path / "state")
+    assert moved.database_url == f"sqlite:///{tmp_path / 'state' / 'app.db'}"
+    chosen = Settings(_env_file=None, data_dir=tmp_path, database_url="sqlite:///elsewhere.db")
+    assert chosen.database_url == "sqlite:///elsewhere.db"
