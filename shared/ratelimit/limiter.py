@@ -24,7 +24,9 @@ from shared.observability.logs import security_event
 logger = logging.getLogger("authservice.ratelimit")
 
 
-LimitName = Literal["login", "login_failures", "register", "refresh"]
+LimitName = Literal[
+    "login", "login_failures", "register", "refresh", "password_reset", "password_reset_email"
+]
 
 
 KEY_PREFIX = "authservice"
@@ -60,6 +62,8 @@ class RateLimiter:
             "login_failures": parse_many(settings.rate_limit_login_failures),
             "register": parse_many(settings.rate_limit_register),
             "refresh": parse_many(settings.rate_limit_refresh),
+            "password_reset": parse_many(settings.rate_limit_password_reset),
+            "password_reset_email": parse_many(settings.rate_limit_password_reset_email),
         }
         self.storage = storage or storage_from_string(settings.rate_limit_storage_url)
         self.strategy = MovingWindowRateLimiter(self.storage)
