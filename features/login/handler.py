@@ -6,7 +6,12 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from features.login.errors import AccountDisabledError, UnknownEmailError, WrongPasswordError
+from features.login.errors import (
+    AccountDisabledError,
+    EmailNotVerifiedError,
+    UnknownEmailError,
+    WrongPasswordError,
+)
 from features.login.schemas import LoginRequest, LoginResponse
 from shared.config import Settings
 from shared.db.models import AuthSession, User, email_key, utcnow
@@ -26,6 +31,7 @@ class _Account:
     id: int
     hashed_password: str
     is_active: bool
+    email_verified: bool
 
 
 def handle(
@@ -37,7 +43,8 @@ def handle(
     token_settings: TokenSettings,
     failures: FailureCounter,
 ) -> LoginResponse:
-    """Raises UnknownEmailError, WrongPasswordError or AccountDisabledError when refused, and
+    """Raises UnknownEmailError, WrongPasswordError, AccountDisabledError or (with
+    REQUIRE_VERIFIED_EMAIL) EmailNotVerifiedError when refused, and
     RateLimitedError when the account has failed too often lately, whatever the password."""
     account_key = email_key(request.email)
     failures.check(account_key)
@@ -59,6 +66,9 @@ def handle(
     failures.reset(account_key)
     if not account.is_active:
         raise AccountDisabledError()
+    if settings.require_verified_email and not account.email_verified:
+        security_event("login_failed", user_id=account.id, reason="email_not_verified")
+        raise EmailNotVerifiedError()
     upgraded = None
     if hash_rounds(account.hashed_password) != settings.bcrypt_rounds:
         upgraded = hash_password(request.password, rounds=settings.bcrypt_rounds)
@@ -83,13 +93,18 @@ def handle(
 
 def _find_account(session: Session, *, email: str) -> _Account | None:
     row = session.execute(
-        select(User.id, User.hashed_password, User.is_active).where(
+        select(User.id, User.hashed_password, User.is_active, User.email_verified).where(
             User.email_key == email_key(email)
         )
     ).one_or_none()
     if row is None:
         return None
-    return _Account(id=row.id, hashed_password=row.hashed_password, is_active=row.is_active)
+    return _Account(
+        id=row.id,
+        hashed_password=row.hashed_password,
+        is_active=row.is_active,
+        email_verified=row.email_verified,
+    )
 
 
 def _store_upgraded_hash(session: Session, *, account: _Account, upgraded: str) -> None:
