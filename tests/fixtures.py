@@ -387,3 +387,7 @@ def live_server(tmp_path: Path, live_database_url: str) -> Iterator[LiveServer]:
     server = start_server(server_env(tmp_path, DATABASE_URL=live_database_url))
     yield server
     stop_server(server)
+
+
+# A real SMTP server, and an app delivering to it (smtp_server, mail_app).
+from tests.mail_server import mail_app, mail_database_url, smtp_server  # noqa: E402, F401
