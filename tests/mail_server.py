@@ -198,8 +198,8 @@ def running_mail_app(settings: Settings, smtp: MailCatcher) -> Iterator[MailApp]
 
 @pytest.fixture
 def mail_database_url(tmp_path: Path) -> Iterator[str]:
-    from tests.fixtures import drop_database, new_database_url
     from shared.db.schema import upgrade_to_head
+    from tests.fixtures import drop_database, new_database_url
 
     url = new_database_url(tmp_path, "mail")
     upgrade_to_head(url)
