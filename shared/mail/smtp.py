@@ -72,9 +72,12 @@ class SmtpTransport:
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = [refusal.code for refusal in exc.recipients]
             raise DeliveryError(str(exc), permanent=all(code >= 500 for code in codes)) from exc
-        except aiosmtplib.SMTPResponseException as exc:
+        except aiosmtplib.SMTPDataError as exc:
+            # The server read the message and refused it for good (5xx) or for now (4xx).
             raise DeliveryError(f"{exc.code} {exc.message}", permanent=exc.code >= 500) from exc
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            # Down, refusing us, or misconfigured (authentication, TLS): an operator can fix
+            # that, so the message waits and is retried rather than lost.
             raise DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False) from exc
 
 
