@@ -25,6 +25,7 @@ from shared.http.docs import add_offline_docs
 from shared.http.middleware import RequestContextMiddleware
 from shared.http.openapi import declare_implied_problems, operation_id
 from shared.http.problems import install_error_handlers
+from shared.mail.sender import MailSender
 from shared.observability import metrics
 from shared.observability.logs import configure_logging
 from shared.ratelimit.limiter import RateLimiter
@@ -50,7 +51,14 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         ensure_migrated(database.engine)
         anyio.to_thread.current_default_thread_limiter().total_tokens = THREADPOOL_SIZE
+        # --- mail: the outbox's sender runs beside the requests of this worker ---
+        sender = MailSender(database, settings) if settings.mail_sender_enabled else None
+        if sender is not None:
+            sender.start()
         yield
+        if sender is not None:
+            await sender.stop()
+        # --- end mail ---
         database.dispose()
 
     app = FastAPI(

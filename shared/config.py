@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     rate_limit_register: str = "5/minute;50/hour"
     rate_limit_refresh: str = "60/minute"
     rate_limit_logout: str = "60/minute"
+    rate_limit_password_reset: str = "5/minute;30/hour"  # noqa: S105 - a limit, not a secret
+    rate_limit_password_reset_email: str = "3/15minutes;10/day"  # noqa: S105
     trusted_proxies: Annotated[list[IPNetwork], NoDecode] = Field(default_factory=list)
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -116,6 +118,26 @@ class Settings(BaseSettings):
         # METRICS_TOKEN= in a .env file means no metrics, not a token anyone can guess.
         return None if isinstance(value, str) and not value.strip() else value
 
+    public_url: str = "http://127.0.0.1:8000"
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str = ""
+    smtp_password: SecretStr | None = None
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    mail_from: str = "no-reply@localhost"
+    mail_max_attempts: int = Field(default=5, ge=1, le=100)
+    mail_retry_base_seconds: float = Field(default=30.0, gt=0)
+    mail_poll_seconds: float = Field(default=5.0, gt=0)
+    mail_sender_enabled: bool = True
+    email_verification_ttl: PositiveDuration = Field(
+        default=timedelta(days=1), validation_alias="EMAIL_VERIFICATION_TTL_SECONDS"
+    )
+    password_reset_ttl: PositiveDuration = Field(
+        default=timedelta(minutes=30), validation_alias="PASSWORD_RESET_TTL_SECONDS"
+    )
+    require_verified_email: bool = False
+
     @field_validator("database_url")
     @classmethod
     def _database_url_parses(cls, value: str) -> str:
@@ -136,6 +158,8 @@ class Settings(BaseSettings):
         "rate_limit_register",
         "rate_limit_refresh",
         "rate_limit_logout",
+        "rate_limit_password_reset",
+        "rate_limit_password_reset_email",
     )
     @classmethod
     def _rate_limit_parses(cls, value: str, info: ValidationInfo) -> str:
@@ -169,6 +193,22 @@ class Settings(BaseSettings):
             database = parts.path.lstrip("/")
             if database and not database.isdigit():
                 raise ValueError(message)
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_is_http(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query:
+            raise ValueError("PUBLIC_URL must be an http(s) URL such as https://app.example.com")
+        return value.rstrip("/")
+
+    @field_validator("mail_from")
+    @classmethod
+    def _mail_from_is_an_address(cls, value: str) -> str:
+        # A header value: a newline here would let the setting forge headers in every message.
+        if "@" not in value or any(ord(char) < 32 for char in value):
+            raise ValueError("MAIL_FROM must be an email address (or `Name <address>`)")
         return value
 
     @field_validator("trusted_proxies", mode="before")
@@ -241,6 +281,11 @@ class Settings(BaseSettings):
         problems = self._unsafe_in_production()
         if problems:
             raise ValueError("unsafe in production (APP_ENV=production): " + "; ".join(problems))
+        if not self.smtp_host:
+            raise ValueError(
+                "SMTP_HOST must be set in production: without it messages are only logged, "
+                "and nobody could verify an address or reset a password"
+            )
         return self
 
     def _unsafe_in_production(self) -> list[str]:

@@ -20,6 +20,14 @@ class AppError(Exception):
         super().__init__(self.detail)
 
 
+class InvalidOneTimeTokenError(AppError):
+    """A mailed token (verification, reset) that is unknown, expired, spent or superseded."""
+
+    status = 400
+    code = "invalid_token"
+    default_detail = "This link is unknown, expired or already used; ask for a new one."
+
+
 class UnauthorizedError(AppError):
     status = 401
     code = "not_authenticated"

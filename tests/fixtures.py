@@ -38,7 +38,7 @@ from shared.db.engine import create_db_engine
 from shared.db.models import AuthSession, User, utcnow
 from shared.db.schema import upgrade_to_head
 from shared.http.caller import CurrentUser
-from shared.http.dependencies import get_session, get_write_session
+from shared.http.dependencies import get_session, get_write_session, get_write_session_factory
 from shared.security.access_tokens import create_access_token
 from shared.security.refresh_tokens import new_refresh_key, new_session_id, refresh_token_for
 from tests import factories
@@ -137,6 +137,9 @@ def make_settings(directory: Path, **overrides: Any) -> Settings:
         "jwt_secret": TEST_SECRET,
         "bcrypt_rounds": factories.TEST_BCRYPT_ROUNDS,
         "rate_limit_enabled": False,
+        # The test transaction holds SQLite's write lock; a sender of its own would wait on it.
+        # Tests of delivery start a sender on a database of their own (tests/mail_server.py).
+        "mail_sender_enabled": False,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)
@@ -248,6 +251,12 @@ def app_for(
     # would roll back whatever the writer had committed inside it.
     app.dependency_overrides[get_session] = session_in_test_transaction
     app.dependency_overrides[get_write_session] = same_session
+    # Work after the response (a background task) writes in the test transaction too.
+    app.dependency_overrides[get_write_session_factory] = lambda: (
+        lambda: Session(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+    )
 
     @app.get(WHOAMI_PATH, include_in_schema=False)
     def whoami(caller: CurrentUser) -> dict[str, int | str]:
@@ -458,3 +467,7 @@ def live_server(tmp_path: Path, live_database_url: str) -> Iterator[LiveServer]:
     server = start_server(server_env(tmp_path, DATABASE_URL=live_database_url))
     yield server
     stop_server(server)
+
+
+# A real SMTP server, and an app delivering to it (smtp_server, mail_app).
+from tests.mail_server import mail_app, mail_database_url, smtp_server  # noqa: E402, F401

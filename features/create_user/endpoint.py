@@ -26,7 +26,7 @@ def create_user(
     caller: OptionalUser,
     settings: SettingsDep,
 ) -> CreateUserResponse:
-    """Create an account: anyone while registration is open; admins may set role, is_active."""
+    """Create an account and mail a verification link; admins may set the admin-only fields."""
     created = handler.handle(body, session=session, caller=caller, settings=settings)
     response.headers["Location"] = f"/api/users/{created.id}"
     return created

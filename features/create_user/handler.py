@@ -5,6 +5,7 @@ from sqlalchemy.orm import Session
 
 from features.create_user.schemas import CreateUserRequest, CreateUserResponse
 from shared.accounts.admins import ensure_still_admin
+from shared.accounts.notices import send_verification
 from shared.accounts.principal import Principal
 from shared.audit.emitter import record_event
 from shared.audit.events import EventType
@@ -13,7 +14,7 @@ from shared.db.models import Role, User, email_key
 from shared.errors import EmailTakenError, ForbiddenError, UnauthorizedError, WeakPasswordError
 from shared.security.passwords import hash_password, password_problems
 
-ADMIN_ONLY_FIELDS = frozenset({"role", "is_active"})
+ADMIN_ONLY_FIELDS = frozenset({"role", "is_active", "email_verified"})
 
 
 def handle(
@@ -35,7 +36,7 @@ def handle(
             raise UnauthorizedError("Registration is closed; an administrator must create users.")
         raise ForbiddenError("Registration is closed; only administrators create users.")
     if not is_admin and request.model_fields_set & ADMIN_ONLY_FIELDS:
-        raise ForbiddenError("Only administrators may set role or is_active.")
+        raise ForbiddenError("Only administrators may set role, is_active or email_verified.")
     problems = password_problems(
         request.password, email=request.email, min_length=settings.password_min_length
     )
@@ -51,6 +52,7 @@ def handle(
         hashed_password=hashed,
         role=request.role or Role.USER.value,
         is_active=True if request.is_active is None else request.is_active,
+        email_verified=bool(request.email_verified),
     )
     if is_admin and (
         not settings.registration_open or request.model_fields_set & ADMIN_ONLY_FIELDS
@@ -67,6 +69,9 @@ def handle(
             user_id=user.id,
             actor_user_id=caller.user_id if caller is not None else None,
         )
+        # Queued in this transaction: the account and its verification mail exist together.
+        if not user.email_verified:
+            send_verification(session, user, settings=settings)
         session.commit()
     except IntegrityError:
         # The unique index decides, so of racing sign-ups with one email exactly one wins.

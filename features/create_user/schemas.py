@@ -16,6 +16,9 @@ class CreateUserRequest(BaseModel):
     full_name: str | None = Field(default=None, max_length=200, pattern=NO_CONTROL_CHARACTERS)
     role: Literal["user", "admin"] | None = Field(default=None, description="Admins only.")
     is_active: bool | None = Field(default=None, description="Admins only.")
+    email_verified: bool | None = Field(
+        default=None, description="Admins only; true sends no verification message."
+    )
 
 
 class CreateUserResponse(BaseModel):
@@ -24,5 +27,6 @@ class CreateUserResponse(BaseModel):
     full_name: str | None
     role: Literal["user", "admin"]
     is_active: bool
+    email_verified: bool
     created_at: datetime
     updated_at: datetime

@@ -16,5 +16,6 @@ class GetMeResponse(BaseModel):
     full_name: str | None
     role: Literal["user", "admin"]
     is_active: bool
+    email_verified: bool
     created_at: datetime
     updated_at: datetime

@@ -21,7 +21,8 @@ def test_me_returns_the_callers_user_with_etag(
     assert response.status_code == 200
     body = response.json()
     assert set(body) == {
-        "id", "email", "full_name", "role", "is_active", "created_at", "updated_at"
+        "id", "email", "full_name", "role", "is_active", "email_verified",
+        "created_at", "updated_at",
     }  # fmt: skip
     assert body["id"] == user.id
     assert body["email"] == user.email

@@ -14,7 +14,16 @@ from shared.errors import NotFoundError
 from tests.factories import UserFactory
 from tests.fixtures import Tokens
 
-USER_FIELDS = {"id", "email", "full_name", "role", "is_active", "created_at", "updated_at"}
+USER_FIELDS = {
+    "id",
+    "email",
+    "full_name",
+    "role",
+    "is_active",
+    "email_verified",
+    "created_at",
+    "updated_at",
+}
 
 
 def test_user_reads_themself_with_etag(

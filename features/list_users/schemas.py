@@ -27,6 +27,7 @@ class ListedUser(BaseModel):
     full_name: str | None
     role: Literal["user", "admin"]
     is_active: bool
+    email_verified: bool
     created_at: datetime
     updated_at: datetime
 

@@ -30,7 +30,8 @@ def test_admin_lists_users_in_id_order_with_total(
     assert body["offset"] == 0
     assert [item["id"] for item in body["items"]] == sorted([admin.id, *(u.id for u in created)])
     assert set(body["items"][0]) == {
-        "id", "email", "full_name", "role", "is_active", "created_at", "updated_at"
+        "id", "email", "full_name", "role", "is_active", "email_verified",
+        "created_at", "updated_at",
     }  # fmt: skip
     assert "hashed" not in response.text
     assert admin.hashed_password not in response.text

@@ -59,6 +59,11 @@ class InvalidTokenRequestError(UnprocessableError):
         self.errors = errors
 
 
+class EmailNotVerifiedError(ForbiddenError):
+    code = "email_not_verified"
+    default_detail = "Verify your email address first: follow the link in the message we sent."
+
+
 class UnsupportedMediaTypeError(AppError):
     status = 415
     code = "unsupported_media_type"

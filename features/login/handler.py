@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from features.login.errors import (
     AccountDisabledError,
+    EmailNotVerifiedError,
     InvalidRefreshGrantError,
     RefreshGrantReusedError,
     UnknownEmailError,
@@ -35,6 +36,7 @@ class _Account:
     id: int
     hashed_password: str
     is_active: bool
+    email_verified: bool
 
 
 def handle(
@@ -47,9 +49,10 @@ def handle(
     failures: FailureCounter,
     context: RequestContext,
 ) -> LoginResponse:
-    """Raises UnknownEmailError, WrongPasswordError or AccountDisabledError when refused (also
-    WrongPasswordError when the user changed while the password was being checked), and
-    RateLimitedError when the account has failed too often lately, whatever the password.
+    """Raises UnknownEmailError, WrongPasswordError, AccountDisabledError or (with
+    REQUIRE_VERIFIED_EMAIL) EmailNotVerifiedError when refused (also WrongPasswordError when
+    the user changed while the password was being checked), and RateLimitedError when the
+    account has failed too often lately, whatever the password.
 
     The refresh_token grant raises InvalidRefreshGrantError, or RefreshGrantReusedError after
     ending the session.
@@ -83,6 +86,11 @@ def handle(
             write_session, user_id=account.id, error=AccountDisabledError, context=context
         )
         raise AccountDisabledError()
+    if settings.require_verified_email and not account.email_verified:
+        _record_failure(
+            write_session, user_id=account.id, error=EmailNotVerifiedError, context=context
+        )
+        raise EmailNotVerifiedError()
     upgraded = None
     if hash_rounds(account.hashed_password) != settings.bcrypt_rounds:
         upgraded = hash_password(request.password, rounds=settings.bcrypt_rounds)
@@ -189,13 +197,18 @@ def _refresh_grant(
 
 def _find_account(session: Session, *, email: str) -> _Account | None:
     row = session.execute(
-        select(User.id, User.hashed_password, User.is_active).where(
+        select(User.id, User.hashed_password, User.is_active, User.email_verified).where(
             User.email_key == email_key(email)
         )
     ).one_or_none()
     if row is None:
         return None
-    return _Account(id=row.id, hashed_password=row.hashed_password, is_active=row.is_active)
+    return _Account(
+        id=row.id,
+        hashed_password=row.hashed_password,
+        is_active=row.is_active,
+        email_verified=row.email_verified,
+    )
 
 
 def _still_as_verified(session: Session, *, account: _Account) -> bool:

@@ -9,6 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from features.update_user.errors import CurrentPasswordRequiredError, WrongCurrentPasswordError
 from features.update_user.schemas import UpdateUserRequest, UpdateUserResponse
 from shared.accounts.admins import ensure_another_active_admin, ensure_still_admin
+from shared.accounts.notices import send_email_changed, send_password_changed, send_verification
 from shared.accounts.principal import Principal
 from shared.accounts.revocation import revoke_user_sessions
 from shared.audit.emitter import record_event
@@ -27,7 +28,7 @@ from shared.ratelimit.limiter import FailureCounter
 from shared.security.passwords import hash_password, password_problems, verify_password
 from shared.values import is_row_id
 
-ADMIN_ONLY_FIELDS = frozenset({"role", "is_active"})
+ADMIN_ONLY_FIELDS = frozenset({"role", "is_active", "email_verified"})
 # Someone holding a stolen token must not be able to take the account over with it.
 NEEDS_CURRENT_PASSWORD = frozenset({"email", "password"})
 
@@ -67,7 +68,7 @@ def handle(
         raise NotFoundError("No such user.")
     changing = request.model_fields_set - {"current_password"}
     if not caller.is_admin and changing & ADMIN_ONLY_FIELDS:
-        raise ForbiddenError("Only administrators may change role or is_active.")
+        raise ForbiddenError("Only administrators may change role, is_active or email_verified.")
 
     # bcrypt runs before the write transaction begins, so the write lock is never held for it.
     if is_self and changing & NEEDS_CURRENT_PASSWORD:
@@ -98,6 +99,7 @@ def handle(
     if _removes_an_active_admin(user, request):
         ensure_another_active_admin(session, user_id=user.id)
 
+    old_email = user.email
     events = _apply(request, user=user, new_hash=new_hash)
     try:
         # Reactivation revives nothing: the sessions ended at deactivation stay ended.
@@ -107,6 +109,8 @@ def handle(
         # no event behind.
         for event in events:
             record_event(session, event, user_id=user.id, actor_user_id=caller.user_id)
+        session.flush()
+        _queue_notices(session, user=user, events=events, old_email=old_email, settings=settings)
         session.commit()
     except IntegrityError:
         # The unique index decides, so of two racing changes to one email exactly one wins.
@@ -119,6 +123,18 @@ def handle(
     return UpdatedUser(
         user=UpdateUserResponse.model_validate(user, from_attributes=True), etag=user.etag
     )
+
+
+def _queue_notices(
+    session: Session, *, user: User, events: list[EventType], old_email: str, settings: Settings
+) -> None:
+    """The messages a change sends, queued in its transaction."""
+    if user.email != old_email:
+        send_email_changed(session, user, old_email=old_email)
+        if not user.email_verified:
+            send_verification(session, user, settings=settings)
+    if EventType.PASSWORD_CHANGED in events:
+        send_password_changed(session, user, settings=settings)
 
 
 def _check_current_password(
@@ -154,6 +170,11 @@ def _apply(request: UpdateUserRequest, *, user: User, new_hash: str | None) -> l
     if request.email is not None and request.email != user.email:
         user.email = request.email
         user.email_key = email_key(request.email)
+        profile_changed = True
+        # Nobody has shown yet that the new address is theirs (an admin may say so below).
+        user.email_verified = False
+    if request.email_verified is not None and request.email_verified != user.email_verified:
+        user.email_verified = request.email_verified
         profile_changed = True
     if "full_name" in request.model_fields_set and request.full_name != user.full_name:
         user.full_name = request.full_name

@@ -23,11 +23,12 @@ class UpdateUserRequest(BaseModel):
         default=None, description="Admins only."
     )
     is_active: bool | SkipJsonSchema[None] = Field(default=None, description="Admins only.")
+    email_verified: bool | SkipJsonSchema[None] = Field(default=None, description="Admins only.")
     current_password: (
         Annotated[str, Field(min_length=1, max_length=1024)] | SkipJsonSchema[None]
     ) = Field(default=None, description="Required to change your own email or password.")
 
-    @field_validator("email", "password", "role", "is_active", "current_password")
+    @field_validator("email", "password", "role", "is_active", "email_verified", "current_password")
     @classmethod
     def _not_null(cls, value: object) -> object:
         if value is None:
@@ -41,5 +42,6 @@ class UpdateUserResponse(BaseModel):
     full_name: str | None
     role: Literal["user", "admin"]
     is_active: bool
+    email_verified: bool
     created_at: datetime
     updated_at: datetime

@@ -81,7 +81,8 @@ def test_user_changes_own_full_name_and_gets_a_new_etag(
     body = response.json()
     assert body["full_name"] == "Ada King"
     assert set(body) == {
-        "id", "email", "full_name", "role", "is_active", "created_at", "updated_at"
+        "id", "email", "full_name", "role", "is_active", "email_verified",
+        "created_at", "updated_at",
     }  # fmt: skip
     assert response.headers["etag"] != old_etag
     db_session.expire_all()

@@ -26,6 +26,7 @@ class Account:
     hashed_password: str
     role: str
     is_active: bool
+    email_verified: bool
     created_at: datetime
     updated_at: datetime
     version: int

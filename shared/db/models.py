@@ -1,4 +1,4 @@
-"""The data model every slice shares: users, their login sessions, and the audit trail."""
+"""The data model every slice shares: users, sessions, one-time tokens, the outbox, audit."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Text,
     TypeDecorator,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -98,6 +100,8 @@ class User(Base):
     hashed_password: Mapped[str] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(16), default=Role.USER.value)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Whether the owner of the address has followed a verification link (or an admin said so).
+    email_verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Bumped by every change: the ETag, and optimistic locking for concurrent writers.
@@ -163,3 +167,50 @@ class AuditEvent(Base):
     ip: Mapped[str | None] = mapped_column(String(45))
     user_agent: Mapped[str | None] = mapped_column(String(USER_AGENT_MAX))
     request_id: Mapped[str | None] = mapped_column(String(128))
+
+
+class OneTimeToken(Base):
+    """A token sent by mail (verify an email, reset a password); only its SHA-256 is kept."""
+
+    __tablename__ = "one_time_tokens"
+    __table_args__ = (
+        CheckConstraint("purpose IN ('verify_email', 'reset_password')", name="purpose_known"),
+        Index("ix_one_time_tokens_token_hash", "token_hash", unique=True),
+        Index("ix_one_time_tokens_user_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    purpose: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"))
+    # A digest of the state the token was issued for (the password hash, the address): once
+    # that changes, the token is dead without anyone having to find and revoke it.
+    binding: Mapped[bytes] = mapped_column(LargeBinary(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    spent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class MailMessage(Base):
+    """One queued message: written in the transaction that asks for it, sent after commit."""
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (Index("ix_mail_outbox_next_attempt_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    message_id: Mapped[str] = mapped_column(String(200))
+    # Emptied once the message is sent or given up: a link's token lives here only in flight.
+    text_body: Mapped[str | None] = mapped_column(Text)
+    html_body: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The lease: a worker that claimed the message owns it until then (then anyone may retry).
+    claimed_by: Mapped[str | None] = mapped_column(String(43))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    given_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -38,10 +38,18 @@ async def get_write_session(request: Request) -> AsyncIterator[Session]:
         await database.run_read(session.close)
 
 
+def get_write_session_factory(request: Request) -> Callable[[], Session]:
+    """Makes writer sessions, for work that runs after the response (a background task)."""
+    return get_database(request).write_sessions
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
 WriteSessionDep = Annotated[Session, Depends(get_write_session)]
+
+
+WriteSessionFactoryDep = Annotated[Callable[[], Session], Depends(get_write_session_factory)]
 
 
 async def get_app_settings(request: Request) -> Settings:

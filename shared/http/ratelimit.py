@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 
-from shared.ratelimit.limiter import FailureCounter, LimitName, RateLimiter
+from shared.ratelimit.limiter import FailureCounter, LimitName, Quota, RateLimiter
 
 
 class RequestLimits:
@@ -19,7 +19,13 @@ class RequestLimits:
 
     def hit(self, name: LimitName, *identifiers: str) -> None:
         """Count this request against `name` for this client IP (plus identifiers, if any)."""
-        quota = self.limiter.hit(name, self.client_ip, *identifiers)
+        self._report(self.limiter.hit(name, self.client_ip, *identifiers))
+
+    def hit_from_anywhere(self, name: LimitName, identifier: str) -> None:
+        """Count this request against `name` for `identifier` (an email), whatever the IP."""
+        self._report(self.limiter.hit(name, identifier))
+
+    def _report(self, quota: Quota | None) -> None:
         if quota is not None:
             self.response.headers.update(quota.headers())
 

@@ -80,7 +80,8 @@ def _escaped(value: Any) -> Any:
 def security_event(name: str, **fields: Any) -> None:
     """Log one security event as its own line: `security_event("login_failed", user_id=7)`.
 
-    Names in use: login_succeeded, login_failed, refresh_reuse_detected, logout,
+    Names in use: login_succeeded, login_failed, refresh_reuse_detected, logout, email_changed,
+    email_verified, password_reset_requested, password_reset_completed,
     password_changed, role_changed, user_deactivated, user_reactivated, user_deleted,
     rate_limited, token_revoked, signing_key_rotated, signing_key_retired.
     Pass ids (user_id, session_id), never a password, token or hash: a field whose name

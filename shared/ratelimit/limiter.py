@@ -24,7 +24,16 @@ from shared.observability.logs import security_event
 logger = logging.getLogger("authservice.ratelimit")
 
 
-LimitName = Literal["login", "login_ip", "login_failures", "register", "refresh", "logout"]
+LimitName = Literal[
+    "login",
+    "login_ip",
+    "login_failures",
+    "register",
+    "refresh",
+    "logout",
+    "password_reset",
+    "password_reset_email",
+]
 
 
 KEY_PREFIX = "authservice"
@@ -84,6 +93,8 @@ class RateLimiter:
             "register": parse_many(settings.rate_limit_register),
             "refresh": parse_many(settings.rate_limit_refresh),
             "logout": parse_many(settings.rate_limit_logout),
+            "password_reset": parse_many(settings.rate_limit_password_reset),
+            "password_reset_email": parse_many(settings.rate_limit_password_reset_email),
         }
         self.storage = storage or _storage(settings.rate_limit_storage_url)
         self.strategy = MovingWindowRateLimiter(self.storage)

@@ -94,7 +94,11 @@ def test_production_refuses_a_missing_or_short_secret(tmp_path: Path, secret: st
 
 def test_production_accepts_32_bytes(tmp_path: Path) -> None:
     settings = Settings(
-        _env_file=None, app_env="production", data_dir=tmp_path, jwt_secret=SecretStr("é" * 16)
+        _env_file=None,
+        app_env="production",
+        data_dir=tmp_path,
+        jwt_secret=SecretStr("é" * 16),
+        smtp_host="smtp.example.com",
     )
     assert settings.signing_secret() == "é" * 16
 

@@ -1,0 +1,1 @@
+"""POST /api/users/me/verification: send the caller a fresh verification link."""
