@@ -87,6 +87,22 @@ class ClaimedMessage:
     claimed_by: str
 
 
+def _due(now: datetime) -> Any:
+    return (
+        MailMessage.sent_at.is_(None),
+        MailMessage.given_up_at.is_(None),
+        MailMessage.next_attempt_at <= now,
+        or_(MailMessage.claimed_until.is_(None), MailMessage.claimed_until <= now),
+    )
+
+
+def anything_due(session: Session, *, now: datetime | None = None) -> bool:
+    """Whether a message is due: a read, so an idle poll never takes SQLite's write lock."""
+    found = session.scalar(select(MailMessage.id).where(*_due(now or utcnow())).limit(1))
+    session.rollback()
+    return found is not None
+
+
 def claim(
     session: Session, *, worker: str, lease: timedelta, limit: int, now: datetime | None = None
 ) -> list[ClaimedMessage]:
@@ -99,12 +115,7 @@ def claim(
     now = now or utcnow()
     due = (
         select(MailMessage)
-        .where(
-            MailMessage.sent_at.is_(None),
-            MailMessage.given_up_at.is_(None),
-            MailMessage.next_attempt_at <= now,
-            or_(MailMessage.claimed_until.is_(None), MailMessage.claimed_until <= now),
-        )
+        .where(*_due(now))
         .order_by(MailMessage.next_attempt_at, MailMessage.id)
         .limit(limit)
     )

@@ -25,6 +25,8 @@ LEASE_PER_TIMEOUT = 3
 MAX_BACKOFF = timedelta(hours=1)
 # Sent and given-up rows are kept this long (for operators to look at), then deleted.
 KEEP_SETTLED = timedelta(days=7)
+# A delivery cut short by the shutdown is retried by whoever runs next (its lease runs out).
+STOP_SECONDS = 5.0
 
 
 class MailSender:
@@ -44,6 +46,7 @@ class MailSender:
         self._wakeup = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def start(self) -> None:
         """Run in the background of the current event loop (the app's lifespan)."""
@@ -53,10 +56,12 @@ class MailSender:
 
     async def stop(self) -> None:
         outbox.remove_waker(self.wake)
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            # Not `await self._task`: a client library that turns the cancellation of a send
+            # into an error of its own would keep the task, and the shutdown, going forever.
+            await asyncio.wait({self._task}, timeout=STOP_SECONDS)
 
     def wake(self) -> None:
         """Deliver now; safe to call from any thread (a request's commit runs on one)."""
@@ -66,10 +71,10 @@ class MailSender:
                 loop.call_soon_threadsafe(self._wakeup.set)
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self._wakeup.clear()
             try:
-                while await self.deliver_due():
+                while await self.deliver_due() and not self._stopping:
                     pass
             except Exception:
                 # The database being down must not end the task: it tries again next poll.
@@ -81,10 +86,15 @@ class MailSender:
         """Claim and deliver one batch of due messages; returns how many were claimed."""
         claimed = await anyio.to_thread.run_sync(self._claim)
         for message in claimed:
+            if self._stopping:
+                break
             await self._deliver(message)
         return len(claimed)
 
     def _claim(self) -> list[outbox.ClaimedMessage]:
+        with self.database.read_sessions() as session:
+            if not outbox.anything_due(session):
+                return []
         with self.database.write_sessions() as session:
             outbox.purge_settled(session, older_than=utcnow() - KEEP_SETTLED)
             return outbox.claim(session, worker=self.worker, lease=self.lease, limit=BATCH)

@@ -156,3 +156,40 @@ def test_two_senders_deliver_each_message_exactly_once(
 async def _drain(sender: MailSender) -> None:
     while await sender.deliver_due():
         await asyncio.sleep(0)
+
+
+def test_a_send_that_swallows_its_cancellation_does_not_hang_the_shutdown(
+    tmp_path: Path, mail_database_url: str, smtp_server: MailCatcher
+) -> None:
+    from email.message import EmailMessage
+
+    from shared.mail.smtp import DeliveryError
+
+    class Stubborn:
+        """Turns the shutdown's cancellation into an error, as a client library may."""
+
+        async def send(self, message: EmailMessage) -> None:
+            try:
+                await asyncio.sleep(30)
+            except asyncio.CancelledError:
+                raise DeliveryError("cancelled", permanent=False) from None
+
+    settings = mail_settings(tmp_path, mail_database_url, smtp_server.port)
+    database = Database.from_settings(settings)
+    with Session(database.engine) as session:
+        message = render(
+            "password_changed", full_name=None, email="x@example.com", reset_url="https://x"
+        )
+        enqueue(session, message, recipient="stubborn@example.com")
+        session.commit()
+
+    async def start_then_stop() -> float:
+        sender = MailSender(database, settings, transport=Stubborn())
+        sender.start()
+        await asyncio.sleep(0.5)  # the send has begun
+        started = time.monotonic()
+        await sender.stop()
+        return time.monotonic() - started
+
+    assert asyncio.run(start_then_stop()) < 1
+    database.dispose()

@@ -21,10 +21,11 @@ BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("users") as batch:
-        batch.add_column(
-            sa.Column("email_verified", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
+    # A plain ADD COLUMN: a batch rebuild of users on SQLite would drop AUTOINCREMENT (0002).
+    op.add_column(
+        "users",
+        sa.Column("email_verified", sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
 
     op.create_table(
         "one_time_tokens",
@@ -83,5 +84,6 @@ def downgrade() -> None:
     op.drop_index("ix_one_time_tokens_user_id", table_name="one_time_tokens")
     op.drop_index("ix_one_time_tokens_token_hash", table_name="one_time_tokens")
     op.drop_table("one_time_tokens")
-    with op.batch_alter_table("users") as batch:
+    # SQLite drops a column by rebuilding the table, which must keep its AUTOINCREMENT.
+    with op.batch_alter_table("users", table_kwargs={"sqlite_autoincrement": True}) as batch:
         batch.drop_column("email_verified")
