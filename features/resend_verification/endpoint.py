@@ -3,7 +3,10 @@
 from fastapi import APIRouter
 
 from features.resend_verification import handler
-from features.resend_verification.schemas import ResendVerificationResponse
+from features.resend_verification.schemas import (
+    ResendVerificationRequest,
+    ResendVerificationResponse,
+)
 from shared.http.caller import CurrentUser
 from shared.http.dependencies import SettingsDep, WriteSessionDep
 from shared.http.openapi import problem_responses
@@ -16,4 +19,6 @@ def resend_verification(
     session: WriteSessionDep, caller: CurrentUser, settings: SettingsDep
 ) -> ResendVerificationResponse:
     """Mail a fresh verification link to your address; earlier links stop working."""
-    return handler.handle(session=session, caller=caller, settings=settings)
+    return handler.handle(
+        ResendVerificationRequest(), session=session, caller=caller, settings=settings
+    )

@@ -3,7 +3,10 @@
 from sqlalchemy.orm import Session
 
 from features.resend_verification.errors import AlreadyVerifiedError
-from features.resend_verification.schemas import ResendVerificationResponse
+from features.resend_verification.schemas import (
+    ResendVerificationRequest,
+    ResendVerificationResponse,
+)
 from shared.accounts.notices import send_verification
 from shared.accounts.principal import Principal
 from shared.config import Settings
@@ -12,9 +15,17 @@ from shared.errors import InvalidTokenError
 
 
 def handle(
-    *, session: Session, caller: Principal, settings: Settings
+    request: ResendVerificationRequest,  # noqa: ARG001 - the caller is all it needs
+    *,
+    session: Session,
+    caller: Principal,
+    settings: Settings,
 ) -> ResendVerificationResponse:
-    """Raises AlreadyVerifiedError when the address is verified."""
+    """Queue a fresh verification message for the caller's address.
+
+    Raises AlreadyVerifiedError when the address is verified, InvalidTokenError when the
+    caller was deleted since the auth check.
+    """
     user = session.get(User, caller.user_id)
     if user is None:
         raise InvalidTokenError()  # deleted between the auth check and now

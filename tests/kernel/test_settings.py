@@ -92,6 +92,7 @@ def test_production_accepts_the_safe_defaults(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("JWT_SECRET", "p" * 48)
     monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.0/8")
     monkeypatch.setenv("ACCESS_TOKEN_TTL_SECONDS", "3600")
+    monkeypatch.setenv("SMTP_HOST", "smtp.example.com")
     assert Settings(_env_file=None).app_env == "production"
 
 

@@ -1,10 +1,8 @@
-"""Settings from the environment (and .env), validated once at start-up."""
+"""The one Settings class: every operator-facing setting, parsed and checked at start-up."""
 
 from __future__ import annotations
 
 import ipaddress
-import os
-import secrets
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -25,11 +23,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-MIN_SECRET_BYTES = 32
-# Production refuses settings below these (README, "Refused in production").
-MIN_PRODUCTION_BCRYPT_ROUNDS = 10
-MAX_PRODUCTION_ACCESS_TTL = timedelta(hours=1)
-SECRET_FILE_NAME = "jwt_secret"  # noqa: S105 - a file name, not a secret
+from shared.config.production import production_problems
+from shared.config.secret_file import MIN_SECRET_BYTES, generated_secret
 
 
 def _seconds(value: object) -> object:
@@ -264,49 +259,10 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _production_is_safe(self) -> Settings:
-        if self.app_env != "production":
-            return self
-        secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
-        if len(secret.encode()) < MIN_SECRET_BYTES:
-            raise ValueError(
-                "JWT_SECRET must be set to at least 32 bytes in production; "
-                'generate one with: python -c "import secrets; print(secrets.token_urlsafe(48))"'
-            )
-        if self.jwt_algorithm in {"ES256", "EdDSA", "RS256"} and not self.keys_file.is_file():
-            raise ValueError(
-                f"JWT_ALGORITHM={self.jwt_algorithm} needs its key file, and JWT_KEYS_FILE "
-                f"{self.keys_file} does not exist; create it with `python main.py rotate-keys` "
-                "(production never generates signing keys on its own)"
-            )
-        problems = self._unsafe_in_production()
+        problems = production_problems(self) if self.app_env == "production" else []
         if problems:
             raise ValueError("unsafe in production (APP_ENV=production): " + "; ".join(problems))
-        if not self.smtp_host:
-            raise ValueError(
-                "SMTP_HOST must be set in production: without it messages are only logged, "
-                "and nobody could verify an address or reset a password"
-            )
         return self
-
-    def _unsafe_in_production(self) -> list[str]:
-        problems = []
-        if any(network.prefixlen == 0 for network in self.trusted_proxies):
-            problems.append(
-                "TRUSTED_PROXIES must not trust every address (0.0.0.0/0, ::/0): anyone could "
-                "pick their own client IP; list your proxies' addresses"
-            )
-        if "*" in self.cors_origins:
-            problems.append("CORS_ORIGINS must list your front ends' origins, not *")
-        if not self.rate_limit_enabled:
-            problems.append("RATE_LIMIT_ENABLED must be true: it is what stops password guessing")
-        if self.bcrypt_rounds < MIN_PRODUCTION_BCRYPT_ROUNDS:
-            problems.append(f"BCRYPT_ROUNDS must be at least {MIN_PRODUCTION_BCRYPT_ROUNDS}")
-        if self.access_token_ttl > MAX_PRODUCTION_ACCESS_TTL:
-            problems.append(
-                "ACCESS_TOKEN_TTL_SECONDS must be at most 3600: an access token cannot be "
-                "recalled before it expires"
-            )
-        return problems
 
     @property
     def keys_file(self) -> Path:
@@ -324,39 +280,7 @@ class Settings(BaseSettings):
             if len(secret.encode()) < MIN_SECRET_BYTES:
                 raise ValueError("JWT_SECRET must be at least 32 bytes")
             return secret
-        return _generated_secret(self.data_dir)
-
-
-def _generated_secret(data_dir: Path) -> str:
-    path = data_dir / SECRET_FILE_NAME
-    try:
-        return _long_enough(path.read_text(encoding="utf-8").strip(), path)
-    except FileNotFoundError:
-        pass
-    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    # Written aside, then linked into place: when several workers start together exactly one
-    # secret wins, and nobody ever reads a half-written file.
-    candidate = data_dir / f".{SECRET_FILE_NAME}.{os.getpid()}.{secrets.token_hex(4)}"
-    fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(secrets.token_urlsafe(48))
-    try:
-        os.link(candidate, path)
-    except FileExistsError:
-        pass
-    finally:
-        candidate.unlink()
-    return _long_enough(path.read_text(encoding="utf-8").strip(), path)
-
-
-def _long_enough(secret: str, path: Path) -> str:
-    if len(secret.encode()) < MIN_SECRET_BYTES:
-        raise ValueError(
-            f"{path} holds a signing secret shorter than {MIN_SECRET_BYTES} bytes: delete the "
-            "file to have a new one generated (every token issued so far stops working), "
-            "or set JWT_SECRET"
-        )
-    return secret
+        return generated_secret(self.data_dir)
 
 
 @lru_cache
