@@ -108,13 +108,14 @@ def test_authorize_then_try_it_out_on_users_me(page: Page, live_server: LiveServ
     page.locator("button.authorize").first.click()
     page.locator("#oauth_username").fill("docs@example.com")
     page.locator("#oauth_password").fill(DEFAULT_PASSWORD)
-    page.locator(".auth-btn-wrapper button.authorize").click()
-    page.locator(".auth-btn-wrapper button", has_text="Logout").wait_for(timeout=15_000)
-    page.locator(".auth-btn-wrapper button.btn-done").click()
+    # The dialog lists every scheme (the bearer's password flow, introspection's Basic):
+    # the OAuth2 one is the one applied.
+    page.get_by_role("button", name="Apply given OAuth2 credentials").click()
+    page.locator(".auth-btn-wrapper button", has_text="Logout").first.wait_for(timeout=15_000)
+    page.locator(".auth-btn-wrapper button.btn-done").first.click()
 
-    operation = page.locator(
-        ".opblock-get", has=page.locator(".opblock-summary-path", has_text="/api/users/me")
-    )
+    # By operation id: /api/users/me is also the start of the sessions and events paths.
+    operation = page.locator("#operations-users-get_me")
     operation.locator(".opblock-summary").click()
     operation.locator("button.try-out__btn").click()
     operation.locator("button.execute").click()
