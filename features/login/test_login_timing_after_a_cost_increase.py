@@ -36,4 +36,5 @@ def test_a_wrong_password_for_an_old_hash_takes_as_long_as_an_unknown_email(
             assert response.status_code == 401
     unknown, wrong = (statistics.median(durations[kind]) for kind in ("unknown", "wrong"))
     print(f"median: unknown email {unknown * 1000:.1f} ms, wrong password {wrong * 1000:.1f} ms")
-    assert abs(unknown - wrong) <= 0.25 * max(unknown, wrong), (unknown, wrong)
+    # Before the fix the gap was 78% of the slower; a loaded machine alone costs up to 30%.
+    assert abs(unknown - wrong) <= 0.4 * max(unknown, wrong), (unknown, wrong)
