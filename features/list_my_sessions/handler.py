@@ -1,6 +1,5 @@
 """List the caller's live sessions, newest first, marking the one they call from."""
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from features.list_my_sessions.schemas import (
@@ -9,7 +8,7 @@ from features.list_my_sessions.schemas import (
     ListMySessionsResponse,
 )
 from shared.accounts.principal import Principal
-from shared.db.models import AuthSession, utcnow
+from shared.accounts.sessions import live_sessions
 
 
 def handle(
@@ -22,15 +21,7 @@ def handle(
 
     Raises nothing.
     """
-    live = session.scalars(
-        select(AuthSession)
-        .where(
-            AuthSession.user_id == caller.user_id,
-            AuthSession.revoked_at.is_(None),
-            AuthSession.expires_at > utcnow(),
-        )
-        .order_by(AuthSession.created_at.desc(), AuthSession.id.desc())
-    )
+    live = live_sessions(session, user_id=caller.user_id)
     return ListMySessionsResponse(
         items=[
             ListedSession(

@@ -1,6 +1,5 @@
 """List a user's live sessions, newest first, for an admin."""
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from features.list_user_sessions.schemas import (
@@ -8,7 +7,8 @@ from features.list_user_sessions.schemas import (
     ListUserSessionsRequest,
     ListUserSessionsResponse,
 )
-from shared.db.models import AuthSession, User, utcnow
+from shared.accounts.sessions import live_sessions
+from shared.db.models import User
 from shared.errors import NotFoundError
 from shared.values import is_row_id
 
@@ -20,15 +20,7 @@ def handle(request: ListUserSessionsRequest, *, session: Session) -> ListUserSes
     """
     if not is_row_id(request.user_id) or session.get(User, request.user_id) is None:
         raise NotFoundError("No such user.")
-    live = session.scalars(
-        select(AuthSession)
-        .where(
-            AuthSession.user_id == request.user_id,
-            AuthSession.revoked_at.is_(None),
-            AuthSession.expires_at > utcnow(),
-        )
-        .order_by(AuthSession.created_at.desc(), AuthSession.id.desc())
-    )
+    live = live_sessions(session, user_id=request.user_id)
     return ListUserSessionsResponse(
         items=[
             ListedSession(
