@@ -59,7 +59,7 @@ def create_app(
         if sender is not None:
             await sender.stop()
         # --- end mail ---
-        database.dispose()
+        await database.close()
 
     app = FastAPI(
         title="Auth service",

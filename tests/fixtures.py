@@ -34,6 +34,7 @@ from sqlalchemy.pool import NullPool
 
 from main import create_app
 from shared.config import Settings
+from shared.db.direct import EngineDirectReader
 from shared.db.engine import create_db_engine
 from shared.db.models import AuthSession, User, utcnow
 from shared.db.schema import upgrade_to_head
@@ -236,6 +237,11 @@ def app_for(
     settings: Settings, connection: Connection, *, slices: list[str] | None = None
 ) -> FastAPI:
     app = create_app(settings, slices=slices)
+    # The auth check's direct reads see the test's uncommitted transaction too. The direct
+    # readers themselves are tested on real databases in tests/kernel/test_direct_reads.py.
+    app.state.database.direct = EngineDirectReader(
+        lambda: contextlib.nullcontext(connection), on_thread=False
+    )
 
     def session_in_test_transaction() -> Iterator[Session]:
         with Session(

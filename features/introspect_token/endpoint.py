@@ -15,7 +15,7 @@ from features.introspect_token.schemas import (
     IntrospectionRequest,
     IntrospectionResponse,
 )
-from shared.http.dependencies import SessionDep, SettingsDep, TokenSettingsDep
+from shared.http.dependencies import SettingsDep, TokenSettingsDep, get_database
 from shared.http.openapi import problem_responses
 
 router = APIRouter(tags=["tokens"])
@@ -59,24 +59,23 @@ def basic_credentials(request: Request) -> tuple[str, SecretStr] | None:
         }
     },
 )
-def introspect_token(
+async def introspect_token(
     form: Annotated[IntrospectionForm, Depends(read_form)],
     request: Request,
     response: Response,
-    session: SessionDep,
     settings: SettingsDep,
     token_settings: TokenSettingsDep,
 ) -> IntrospectionResponse:
     """Whether an access token is live now (RFC 7662); for backends listed as clients."""
     credentials = basic_credentials(request)
     response.headers["Cache-Control"] = "no-store"
-    return handler.handle(
+    return await handler.handle(
         IntrospectionRequest(
             token=form.token,
             client_id=credentials[0] if credentials else None,
             client_secret=credentials[1] if credentials else None,
         ),
-        session=session,
+        reader=get_database(request).direct,
         clients=settings.introspection_clients,
         token_settings=token_settings,
     )

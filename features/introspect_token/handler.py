@@ -3,11 +3,11 @@
 import hmac
 
 from pydantic import SecretStr
-from sqlalchemy.orm import Session
 
 from features.introspect_token.errors import InvalidClientError
 from features.introspect_token.schemas import IntrospectionRequest, IntrospectionResponse
 from shared.accounts.principal import authenticate
+from shared.db.direct import DirectReader
 from shared.errors import InvalidTokenError
 from shared.security.access_tokens import TokenRejectedError, TokenSettings, decode_access_token
 
@@ -15,10 +15,10 @@ from shared.security.access_tokens import TokenRejectedError, TokenSettings, dec
 _NO_SECRET = "no-such-client-" + "x" * 32
 
 
-def handle(
+async def handle(
     request: IntrospectionRequest,
     *,
-    session: Session,
+    reader: DirectReader,
     clients: dict[str, SecretStr],
     token_settings: TokenSettings,
 ) -> IntrospectionResponse:
@@ -28,7 +28,7 @@ def handle(
     try:
         claims = decode_access_token(request.token, settings=token_settings)
         # The session row, the user's state: what makes a logout or revocation show at once.
-        principal = authenticate(request.token, session=session, token_settings=token_settings)
+        principal = await authenticate(request.token, reader=reader, token_settings=token_settings)
     except (TokenRejectedError, InvalidTokenError):
         return IntrospectionResponse(active=False)
     return IntrospectionResponse(

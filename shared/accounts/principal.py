@@ -6,8 +6,8 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
 
+from shared.db.direct import DirectReader
 from shared.db.models import AuthSession, Role, User, etag_of, utcnow
 from shared.errors import InvalidTokenError
 from shared.security.access_tokens import TokenRejectedError, TokenSettings, decode_access_token
@@ -48,8 +48,8 @@ _sessions = AuthSession.__table__
 _ACCOUNT_COLUMNS = [_users.c[field.name] for field in fields(Account)]
 
 
-# Built once, in Core, without the ORM's identity map and instance state: this runs on every
-# authenticated request. SQLAlchemy caches the compiled form after first use.
+# Built once, in Core, and sent straight to the driver (shared.db.direct): this runs on every
+# authenticated request.
 _AUTH_QUERY = (
     select(_sessions.c.revoked_at, _sessions.c.expires_at, *_ACCOUNT_COLUMNS)
     .join_from(_sessions, _users, _users.c.id == _sessions.c.user_id)
@@ -73,19 +73,19 @@ class Principal:
         return self.user.role == Role.ADMIN
 
 
-def authenticate(token: str, *, session: Session, token_settings: TokenSettings) -> Principal:
+async def authenticate(
+    token: str, *, reader: DirectReader, token_settings: TokenSettings
+) -> Principal:
     """Check the token, then that its session is live and its user active, on every request.
 
-    The database check is what makes logout and revocation immediate rather than at expiry.
+    The database read is what makes logout and revocation immediate rather than at expiry.
     """
     try:
         claims = decode_access_token(token, settings=token_settings)
     except TokenRejectedError:
         raise InvalidTokenError() from None
-    row = (
-        session.connection()
-        .execute(_AUTH_QUERY, {"session_id": claims.session_id, "user_id": claims.user_id})
-        .one_or_none()
+    row = await reader.first(
+        _AUTH_QUERY, {"session_id": claims.session_id, "user_id": claims.user_id}
     )
     if row is None:
         raise InvalidTokenError()

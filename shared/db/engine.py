@@ -14,6 +14,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
 from shared.config import Settings
+from shared.db.direct import (
+    DirectReader,
+    EngineDirectReader,
+    PostgresDirectReader,
+    SqliteDirectReader,
+)
 from shared.db.sqlite import SQLITE_BEGIN_OPTION, _configure_sqlite
 
 T = TypeVar("T")
@@ -52,6 +58,17 @@ def create_db_engine(settings: Settings) -> Engine:
     return engine
 
 
+def _direct_reader(engine: Engine, settings: Settings) -> DirectReader | None:
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return SqliteDirectReader(engine, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    if url.get_backend_name() == "postgresql" and url.get_driver_name() == "psycopg":
+        return PostgresDirectReader(
+            engine, max_connections=settings.db_pool_size, timeout=settings.db_pool_timeout
+        )
+    return None
+
+
 def prepare_sqlite_file(database_url: str) -> None:
     """Create a file-backed SQLite database's missing folder (0700) and file (0600).
 
@@ -70,10 +87,12 @@ def prepare_sqlite_file(database_url: str) -> None:
 
 
 class Database:
-    """An engine with a session factory for readers and one for writers."""
+    """An engine with a session factory for readers and one for writers, and a direct reader
+    for the reads every request makes (shared.db.direct)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, direct: DirectReader | None = None) -> None:
         self.engine = engine
+        self.direct = direct or EngineDirectReader(engine.connect, on_thread=True)
         # SQLite is a library call on a local file, and in WAL mode a reader never waits for a
         # writer: a short read costs less on the event loop than a hop to a worker thread.
         # Elsewhere a query waits on the network, so it goes to a thread.
@@ -86,10 +105,16 @@ class Database:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
-        return cls(create_db_engine(settings))
+        engine = create_db_engine(settings)
+        return cls(engine, direct=_direct_reader(engine, settings))
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+    async def close(self) -> None:
+        """At shutdown: the direct reader's connections, then the engine's."""
+        await self.direct.close()
+        self.dispose()
 
     async def run_read(self, read: Callable[[], T]) -> T:
         """Runs a short read (or a session's close) where it is cheapest; see reads_inline."""

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from fastapi.security.base import SecurityBase
-from sqlalchemy.orm import Session
 
 from shared.accounts.principal import Principal, authenticate
 from shared.errors import ForbiddenError, InvalidTokenError, UnauthorizedError
-from shared.http.dependencies import SessionDep, get_database
+from shared.http.dependencies import get_database
 from shared.security.access_tokens import TokenSettings
 
 LOGIN_PATH = "/api/auth/login"
@@ -46,20 +44,20 @@ def _bearer_token(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" else None
 
 
-async def _authenticate_request(request: Request, token: str, session: Session) -> Principal:
+async def _authenticate_request(request: Request, token: str) -> Principal:
     token_settings: TokenSettings = request.app.state.token_settings
-    principal = await get_database(request).run_read(
-        partial(authenticate, token, session=session, token_settings=token_settings)
+    principal = await authenticate(
+        token, reader=get_database(request).direct, token_settings=token_settings
     )
     return _remember_caller(request, principal)
 
 
 class _CurrentCaller(_BearerCaller):
-    async def __call__(self, request: Request, session: SessionDep) -> Principal:
+    async def __call__(self, request: Request) -> Principal:
         token = _bearer_token(request)
         if not token:
             raise UnauthorizedError()
-        return await _authenticate_request(request, token, session)
+        return await _authenticate_request(request, token)
 
 
 # The name the optional caller's scheme goes by until the OpenAPI pass
@@ -72,14 +70,14 @@ class _OptionalCaller(_BearerCaller):
         super().__init__()
         self.scheme_name = OPTIONAL_BEARER
 
-    async def __call__(self, request: Request, session: SessionDep) -> Principal | None:
+    async def __call__(self, request: Request) -> Principal | None:
         """The caller when they sent a token (which must then be valid), else None."""
         token = _bearer_token(request)
         if not token and "authorization" not in request.headers:
             return None
         if not token:
             raise InvalidTokenError()
-        return await _authenticate_request(request, token, session)
+        return await _authenticate_request(request, token)
 
 
 get_current_user = _CurrentCaller()
