@@ -82,13 +82,7 @@ def _key_for(token: str, settings: TokenSettings) -> SigningKey:
     Pinning the key's own algorithm is what defeats `alg: none` and an HS256 token "signed"
     with a public key: the header may only name what the key already is.
     """
-    try:
-        header = jwt.get_unverified_header(token)
-    except jwt.PyJWTError as exc:
-        raise TokenRejectedError(str(exc)) from exc
-    kid = header.get("kid")
-    if not isinstance(kid, str):
-        raise TokenRejectedError("no kid in the header")
+    kid, alg = _header_of(token)
     now = datetime.now(UTC)
     key = settings.keys.current().verifying_key(kid, now)
     if key is None:
@@ -96,9 +90,23 @@ def _key_for(token: str, settings: TokenSettings) -> SigningKey:
         key = settings.keys.after_unknown_kid().verifying_key(kid, now)
     if key is None:
         raise TokenRejectedError("unknown or retired kid")
-    if header.get("alg") != key.alg:
+    if alg != key.alg:
         raise TokenRejectedError("alg does not match the key's")
     return key
+
+
+@lru_cache(maxsize=1024)
+def _header_of(token: str) -> tuple[str, object]:
+    """The token's `kid` and `alg`, as its header says (unverified): parsed once per token,
+    since PyJWT decodes the whole token to read it. A malformed one raises, and is not cached."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as exc:
+        raise TokenRejectedError(str(exc)) from exc
+    kid = header.get("kid")
+    if not isinstance(kid, str):
+        raise TokenRejectedError("no kid in the header")
+    return kid, header.get("alg")
 
 
 # A token's signature and claims never change, and a client presents the same access token
