@@ -25,6 +25,7 @@ from shared.http.docs import add_offline_docs
 from shared.http.middleware import RequestContextMiddleware
 from shared.http.openapi import declare_implied_problems, operation_id
 from shared.http.problems import install_error_handlers
+from shared.http.routing import mount_routes
 from shared.mail.sender import MailSender
 from shared.observability import metrics
 from shared.observability.logs import configure_logging
@@ -100,7 +101,7 @@ def create_app(
     )
     add_offline_docs(app)
     for router in discover_slices(features, only=slices):
-        app.include_router(router)
+        mount_routes(app, router)
     declare_implied_problems(app)
     return app
 

@@ -96,8 +96,7 @@ async def login(
     limits: RequestLimitsDep,
     failures: LoginFailuresDep,
 ) -> LoginResponse:
-    """Log in with email and password (or, in the OAuth2 form, spend a refresh token: the
-    refresh_token grant); returns a short-lived access token and a refresh token."""
+    """Log in with a password, or spend a refresh token (OAuth2 form): get a token pair."""
     count = (
         metrics.count_refresh if isinstance(credentials, RefreshGrantForm) else metrics.count_login
     )
