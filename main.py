@@ -68,6 +68,9 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
+        # The service counts requests (Prometheus) and logs them itself; FastAPI's own
+        # OpenTelemetry hooks, with no provider configured, would only look one up per request.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
         # Served by add_offline_docs from a PyPI package: the docs work without the internet.
         docs_url=None,
         redoc_url=None,
