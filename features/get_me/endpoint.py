@@ -1,13 +1,13 @@
 """GET /api/users/me: the HTTP side of reading one's own user, with ETag and 304."""
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Request, Response
 
 from features.get_me import handler
 from features.get_me.schemas import GetMeRequest, GetMeResponse
 from shared.http.caller import CurrentUser
-from shared.http.etags import if_none_match_hits
+from shared.http.etags import IF_NONE_MATCH_OPENAPI, if_none_match_hits
 from shared.http.openapi import problem_responses
 
 router = APIRouter(tags=["users"])
@@ -23,14 +23,16 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.get("/api/users/me", response_model=GetMeResponse, responses=RESPONSES)
-async def get_me(
-    caller: CurrentUser,
-    if_none_match: Annotated[str | None, Header()] = None,
-) -> Response:
+@router.get(
+    "/api/users/me",
+    response_model=GetMeResponse,
+    responses=RESPONSES,
+    openapi_extra=IF_NONE_MATCH_OPENAPI,
+)
+async def get_me(request: Request, caller: CurrentUser) -> Response:
     """Read your own user record."""
     me = handler.handle(GetMeRequest(), caller=caller)
-    if if_none_match_hits(if_none_match, me.etag):
+    if if_none_match_hits(request.headers.get("if-none-match"), me.etag):
         return Response(status_code=304, headers={"ETag": me.etag})
     # Serialized here, once: returned as a model it would be validated again, then dumped.
     return Response(me.user.model_dump_json(), media_type=JSON, headers={"ETag": me.etag})

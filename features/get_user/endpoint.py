@@ -1,15 +1,15 @@
 """GET /api/users/{user_id}: the HTTP side of reading one user, with ETag and 304."""
 
 from functools import partial
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from features.get_user import handler
 from features.get_user.schemas import GetUserRequest, GetUserResponse
 from shared.http.caller import CurrentUser
 from shared.http.dependencies import SessionDep, get_database
-from shared.http.etags import if_none_match_hits
+from shared.http.etags import IF_NONE_MATCH_OPENAPI, if_none_match_hits
 from shared.http.openapi import problem_responses
 from shared.http.paths import USER_PATH
 
@@ -26,13 +26,14 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.get(USER_PATH, response_model=GetUserResponse, responses=RESPONSES)
+@router.get(
+    USER_PATH,
+    response_model=GetUserResponse,
+    responses=RESPONSES,
+    openapi_extra=IF_NONE_MATCH_OPENAPI,
+)
 async def get_user(
-    request: Request,
-    user_id: int,
-    session: SessionDep,
-    caller: CurrentUser,
-    if_none_match: Annotated[str | None, Header()] = None,
+    request: Request, user_id: int, session: SessionDep, caller: CurrentUser
 ) -> Response:
     """Read a user: your own record, or any record as an admin. Others' ids answer 404."""
     # One primary-key read: on the event loop where that is cheaper than a thread hop. The
@@ -40,7 +41,7 @@ async def get_user(
     found = await get_database(request).run_read(
         partial(handler.handle, GetUserRequest(user_id=user_id), session=session, caller=caller)
     )
-    if if_none_match_hits(if_none_match, found.etag):
+    if if_none_match_hits(request.headers.get("if-none-match"), found.etag):
         return Response(status_code=304, headers={"ETag": found.etag})
     # Serialized here, once: returned as a model it would be validated again, then dumped.
     return Response(found.user.model_dump_json(), media_type=JSON, headers={"ETag": found.etag})

@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 WEAK_PREFIX = "W/"
+
+# The hot reads take If-None-Match from request.headers rather than as a `Header()`
+# parameter: FastAPI's per-request extraction and validation of one optional header cost an
+# authenticated read about 30 us, an eighth of it. Declared here, as FastAPI would have
+# declared it, so clients and the docs still see it: `openapi_extra=IF_NONE_MATCH_OPENAPI`.
+IF_NONE_MATCH_OPENAPI: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": "if-none-match",
+            "in": "header",
+            "required": False,
+            "schema": {"anyOf": [{"type": "string"}, {"type": "null"}], "title": "If-None-Match"},
+        }
+    ]
+}
 
 
 def _listed_tags(header: str) -> list[str]:
