@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ from shared.observability.logs import (
     configure_logging,
     log_config,
     security_event,
+    utc_timestamp,
 )
 from shared.ratelimit.limiter import RateLimiter
 from tests.fixtures import REPO_ROOT, TEST_SECRET, Tokens, make_settings
@@ -179,6 +181,14 @@ def test_json_format_writes_one_json_object_per_line(capsys: pytest.CaptureFixtu
     assert parsed["event"] == "logout"
     assert parsed["level"] == "info"
     assert parsed["time"].endswith("Z")
+
+
+@pytest.mark.parametrize("created", [1_700_000_000.0, 1_700_000_000.999_999, 1_764_876_543.25, 0.5])
+def test_a_lines_time_is_rfc_3339_utc_to_the_microsecond(created: float) -> None:
+    stamp = utc_timestamp(created)
+    parsed = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    assert stamp.endswith("Z")
+    assert abs(parsed.timestamp() - created) < 2e-6
 
 
 def test_text_format_appends_fields(capsys: pytest.CaptureFixture[str]) -> None:
