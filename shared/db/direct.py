@@ -23,6 +23,7 @@ import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio.to_thread
@@ -48,34 +49,44 @@ class DirectReader(Protocol):
 @dataclass(frozen=True, slots=True)
 class _Prepared:
     sql: str
-    # The parameter names in the order of the statement's placeholders (qmark style), or None
-    # where the driver takes them by name.
-    positions: tuple[str, ...] | None
-    processors: tuple[Callable[[Any], Any] | None, ...]
+    # The parameters in the order of the statement's placeholders (qmark style), or None where
+    # the driver takes them by name.
+    positions: Callable[[Mapping[str, Any]], tuple[Any, ...]] | None
+    # (column index, SQLAlchemy's result processor) for the columns that have one.
+    processors: tuple[tuple[int, Callable[[Any], Any]], ...]
 
     @classmethod
     def of(cls, query: Select[Any], dialect: Dialect) -> _Prepared:
         compiled = query.compile(dialect=dialect)
-        positions = compiled.positiontup
+        names = compiled.positiontup
+        processors = (
+            (index, column.type.dialect_impl(dialect).result_processor(dialect, None))
+            for index, column in enumerate(query.selected_columns)
+        )
         return cls(
             sql=compiled.string,
-            positions=tuple(positions) if positions is not None else None,
-            processors=tuple(
-                column.type.dialect_impl(dialect).result_processor(dialect, None)
-                for column in query.selected_columns
-            ),
+            positions=_positional(names) if names is not None else None,
+            processors=tuple((index, found) for index, found in processors if found is not None),
         )
 
-    def parameters(self, params: Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
-        if self.positions is None:
-            return params
-        return tuple(params[name] for name in self.positions)
+    def parameters(self, params: Mapping[str, Any]) -> tuple[Any, ...] | Mapping[str, Any]:
+        return params if self.positions is None else self.positions(params)
 
     def row(self, raw: Sequence[Any]) -> Row:
-        return tuple(
-            value if process is None or value is None else process(value)
-            for process, value in zip(self.processors, raw, strict=True)
-        )
+        if not self.processors:
+            return tuple(raw)
+        values = list(raw)
+        for index, process in self.processors:
+            if values[index] is not None:
+                values[index] = process(values[index])
+        return tuple(values)
+
+
+def _positional(names: Sequence[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    pick = itemgetter(*names)
+    if len(names) == 1:
+        return lambda params: (pick(params),)
+    return pick  # itemgetter of several names gives a tuple
 
 
 class _Statements:

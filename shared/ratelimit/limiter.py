@@ -9,6 +9,7 @@ import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal, NoReturn
 from urllib.parse import urlsplit
 
@@ -201,6 +202,9 @@ class RateLimiter:
         return any(address in network for network in self.trusted_proxies)
 
 
+# Every request parses its peer's address (for the audit trail and the limits): the peers a
+# worker sees are few, mostly its proxies, so each is parsed once.
+@lru_cache(maxsize=4096)
 def _parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
         address = ipaddress.ip_address(text)
