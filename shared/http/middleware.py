@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared.audit.events import RequestContext, set_current_request
 from shared.http.problems import PROBLEM_MEDIA_TYPE, BodyTooLargeError, problem_body
 from shared.observability import metrics
-from shared.observability.logs import access_logger, bind_request, unbind_request
+from shared.observability.logs import bind_request, log_access, unbind_request
 
 logger = logging.getLogger("authservice.errors")
 
@@ -86,12 +86,9 @@ class RequestContextMiddleware:
             # The template the router matched (`/api/users/{user_id}`), never the raw path.
             route = getattr(scope.get("route"), "path_format", None)
             metrics.record_request(scope["method"], route, status, elapsed)
-            access_logger.info(
-                "%s %s %s",
-                scope["method"],
-                scope["path"],
-                status,
-                extra={
+            log_access(
+                f"{scope['method']} {scope['path']} {status}",
+                {
                     "request_id": request_id,
                     "method": scope["method"],
                     # The path only: a query string may carry what does not belong in logs.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 import unicodedata
 from contextvars import ContextVar, Token
 from datetime import UTC, datetime
@@ -122,16 +123,80 @@ class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message and the record's extra fields."""
 
     def format(self, record: logging.LogRecord) -> str:
-        line: dict[str, Any] = {
-            "time": utc_timestamp(record.created),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": escape_controls(record.getMessage()),
-            **{key: _escaped(value) for key, value in record_fields(record).items()},
-        }
+        line = json_line(
+            created=record.created,
+            level=record.levelname,
+            logger=record.name,
+            message=record.getMessage(),
+            fields=record_fields(record),
+        )
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return _JSON_ENCODER.encode(line)
+
+
+def json_line(
+    *, created: float, level: str, logger: str, message: str, fields: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "time": utc_timestamp(created),
+        "level": level.lower(),
+        "logger": logger,
+        "message": escape_controls(message),
+        **{key: _escaped(value) for key, value in fields.items()},
+    }
+
+
+def log_access(message: str, fields: dict[str, Any]) -> None:
+    """The access line of a request: what `access_logger.info(message, extra=fields)` writes.
+
+    Written for every request, so when the line would only reach the service's own JSON
+    handler (the production set-up) it is formatted and written here, without a LogRecord
+    and the formatter's scan of it: the same line at about a third of the cost. Any other
+    set-up (a handler or filter of someone else's, text format, a test's capture) takes the
+    ordinary way.
+    """
+    if not access_logger.isEnabledFor(logging.INFO):
+        return
+    handler = _only_json_handler()
+    if handler is None:
+        access_logger.info("%s", message, extra=fields)
+        return
+    context = _request_context.get()
+    if context is not None:
+        fields.setdefault("request_id", context[0])
+        fields.setdefault("client_ip", context[1])
+    line = json_line(
+        created=time.time(),
+        level="INFO",
+        logger=access_logger.name,
+        message=message,
+        fields=fields,
+    )
+    handler.write_line(_JSON_ENCODER.encode(line))
+
+
+def _only_json_handler() -> ServiceLogHandler | None:
+    """The one handler an access record would reach, when it is the service's JSON one and
+    nothing on the way filters or changes records."""
+    found: list[logging.Handler] = []
+    logger: logging.Logger | None = access_logger
+    while logger is not None:
+        if logger.filters:
+            return None
+        found += logger.handlers
+        logger = logger.parent if logger.propagate else None
+    if len(found) != 1:
+        return None
+    (handler,) = found
+    if not (
+        type(handler) is ServiceLogHandler
+        and type(handler.formatter) is JsonFormatter
+        and handler.level <= logging.INFO
+        and [type(one) for one in handler.filters] == [RequestContextFilter]
+    ):
+        return None
+    return handler
 
 
 class TextFormatter(logging.Formatter):
@@ -166,6 +231,12 @@ class ServiceLogHandler(logging.StreamHandler):  # type: ignore[type-arg]
         super().__init__()
         self.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
         self.addFilter(RequestContextFilter())
+
+    def write_line(self, line: str) -> None:
+        """A formatted line, written as `emit` writes one (under the handler's lock)."""
+        with self.lock:  # type: ignore[union-attr] # created in Handler.__init__
+            self.stream.write(line + self.terminator)
+            self.flush()
 
 
 # uvicorn's own loggers. uvicorn.access stays below its INFO lines: the app writes a richer

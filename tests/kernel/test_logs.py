@@ -24,9 +24,12 @@ from shared.observability.logs import (
     RequestContextFilter,
     ServiceLogHandler,
     TextFormatter,
+    bind_request,
     configure_logging,
+    log_access,
     log_config,
     security_event,
+    unbind_request,
     utc_timestamp,
 )
 from shared.ratelimit.limiter import RateLimiter
@@ -181,6 +184,39 @@ def test_json_format_writes_one_json_object_per_line(capsys: pytest.CaptureFixtu
     assert parsed["event"] == "logout"
     assert parsed["level"] == "info"
     assert parsed["time"].endswith("Z")
+
+
+def test_the_access_line_is_the_same_written_directly_or_through_a_record(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    fields = {"method": "GET", "path": "/api/x\n", "status": 200, "duration_ms": 1.5}
+    access = logging.getLogger("authservice.access")
+    refuses_every_access_line = logging.Filter("another.logger")
+    configure_logging(log_format="json", level="INFO")
+    context = bind_request("req-1", "203.0.113.9")
+    try:
+        log_access("GET /api/x\n 200", {**fields, "user_id": 7})
+        direct = capsys.readouterr().err.strip().splitlines()
+        # A filter on the way (someone else's set-up) sends the line through a LogRecord: one
+        # that lets everything pass gives the same line, one that refuses it none at all.
+        access.addFilter(lambda _record: True)
+        log_access("GET /api/x\n 200", {**fields, "user_id": 7})
+        through_record = capsys.readouterr().err.strip().splitlines()
+        access.addFilter(refuses_every_access_line)
+        log_access("GET /api/x\n 200", {**fields, "user_id": 7})
+        filtered_out = capsys.readouterr().err.strip()
+    finally:
+        access.filters.clear()
+        unbind_request(context)
+        configure_logging(log_format="text", level="INFO")
+    [first], [second] = direct, through_record
+    one, other = json.loads(first), json.loads(second)
+    assert one.pop("time").endswith("Z")
+    assert other.pop("time").endswith("Z")
+    assert one == other
+    assert one["message"] == "GET /api/x\\n 200"  # a newline in the path cannot split a line
+    assert (one["request_id"], one["client_ip"], one["user_id"]) == ("req-1", "203.0.113.9", 7)
+    assert filtered_out == ""
 
 
 @pytest.mark.parametrize("created", [1_700_000_000.0, 1_700_000_000.999_999, 1_764_876_543.25, 0.5])
