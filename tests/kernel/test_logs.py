@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -187,21 +188,35 @@ def test_json_format_writes_one_json_object_per_line(capsys: pytest.CaptureFixtu
 
 
 def test_the_access_line_is_the_same_written_directly_or_through_a_record(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fields = {"method": "GET", "path": "/api/x\n", "status": 200, "duration_ms": 1.5}
     access = logging.getLogger("authservice.access")
     refuses_every_access_line = logging.Filter("another.logger")
+    records: list[logging.LogRecord] = []
+    make_record = access.makeRecord
+
+    def counted_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        records.append(make_record(*args, **kwargs))
+        return records[-1]
+
+    monkeypatch.setattr(access, "makeRecord", counted_record)
+    # As in production: the service's handler alone (pytest's own capture handlers are set
+    # aside for the test, or every line would take the record way).
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [])
     configure_logging(log_format="json", level="INFO")
     context = bind_request("req-1", "203.0.113.9")
     try:
         log_access("GET /api/x\n 200", {**fields, "user_id": 7})
         direct = capsys.readouterr().err.strip().splitlines()
+        assert records == []
         # A filter on the way (someone else's set-up) sends the line through a LogRecord: one
         # that lets everything pass gives the same line, one that refuses it none at all.
         access.addFilter(lambda _record: True)
         log_access("GET /api/x\n 200", {**fields, "user_id": 7})
         through_record = capsys.readouterr().err.strip().splitlines()
+        assert len(records) == 1
         access.addFilter(refuses_every_access_line)
         log_access("GET /api/x\n 200", {**fields, "user_id": 7})
         filtered_out = capsys.readouterr().err.strip()
