@@ -13,6 +13,7 @@ BENCH_PROFILE=R1 (py-spy records that workload's worker into tests/benchmark/pro
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.client
 import json
 import os
@@ -39,6 +40,7 @@ from shared.config import Settings
 from shared.db.engine import create_db_engine
 from shared.db.models import AuthSession, Role, User, email_key, utcnow
 from shared.db.schema import upgrade_to_head
+from shared.http.paths import USER_PATH
 from shared.security.access_tokens import TokenSettings, create_access_token
 from shared.security.passwords import hash_password
 from shared.security.refresh_tokens import new_refresh_key, new_session_id, refresh_token_for
@@ -100,7 +102,9 @@ class Server:
         """The serving processes: uvicorn's children, or with one worker the server itself."""
         pids = []
         for task in Path(f"/proc/{self.process.pid}/task").iterdir():
-            pids += [int(pid) for pid in (task / "children").read_text().split()]
+            # A thread may end between the listing and the read.
+            with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+                pids += [int(pid) for pid in (task / "children").read_text().split()]
         # multiprocessing's resource tracker is a child too, but serves nothing.
         children = [pid for pid in pids if b"resource_tracker" not in _cmdline(pid)]
         return children or [self.process.pid]
@@ -669,7 +673,7 @@ def run_pass(database: str, database_url: str, workdir: Path, report: Report) ->
     routes = routes_on_branch()
     workloads = [
         ("R1", "GET /api/users/me", "read_me.lua", CONNECTIONS, None),
-        ("R2", "GET /api/users/{user_id:int}", "read_user.lua", CONNECTIONS, None),
+        ("R2", f"GET {USER_PATH}", "read_user.lua", CONNECTIONS, None),
         ("I", "POST /api/auth/introspect", "introspect.lua", CONNECTIONS, None),
         ("L", "POST /api/auth/login", "login.lua", CORES, bound),
         ("C", "POST /api/users", "create_user.lua", CORES, bound),
@@ -739,9 +743,13 @@ def run_pass(database: str, database_url: str, workdir: Path, report: Report) ->
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
+class PostgresUnavailableError(Exception):
+    """Nothing answers at BENCH_PG_URL: the PostgreSQL pass is skipped, with this reason."""
+
+
 @contextmanager
 def postgres_database() -> Iterator[str]:
-    """A fresh database on BENCH_PG_URL's server, dropped afterwards; OSError if none answers."""
+    """A fresh database on BENCH_PG_URL's server, dropped afterwards."""
     from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import OperationalError
@@ -961,11 +969,13 @@ def main() -> int:
                     run_pass("SQLite", f"sqlite:///{workdir / 'app.db'}", workdir, report)
                 )
                 continue
-            try:
-                with postgres_database() as url:
-                    report.passes.append(run_pass("PostgreSQL", url, workdir, report))
-            except OSError as exc:
-                report.passes.append(Pass("PostgreSQL", skipped=str(exc)))
+            with contextlib.ExitStack() as stack:
+                try:
+                    url = stack.enter_context(postgres_database())
+                except PostgresUnavailableError as exc:
+                    report.passes.append(Pass("PostgreSQL", skipped=str(exc)))
+                    continue
+                report.passes.append(run_pass("PostgreSQL", url, workdir, report))
     report.load_after = load_average()
     text = render(report).rstrip("\n") + "\n"
     RESULTS_FILE.write_text(text)
