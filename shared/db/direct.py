@@ -9,8 +9,9 @@ time. Here the statement is compiled once per dialect and sent as it is:
   never waits for a writer, and a statement on an autocommit connection sees every commit made
   before it began.
 - PostgreSQL: psycopg's async API on a small pool of autocommit connections, with server-side
-  prepared statements: one round trip a read and no thread hop. No ping on checkout: when
-  a connection is found broken, the pool checks its idle ones and the read is tried again.
+  prepared statements and no thread hop; the reads that arrive in one turn of the event loop
+  share one pipelined round trip. No ping on checkout: when a connection is found broken,
+  the pool checks its idle ones and the read is tried again.
 - Anything else: the same select through SQLAlchemy on a worker thread.
 
 Rows come back as SQLAlchemy would return them (its result processors run on each column), so
